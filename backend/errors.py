@@ -1,0 +1,110 @@
+"""Errors the box office raises to its callers.
+
+Every error is a ``BoxOfficeError`` whose ``str()`` is a sentence fit to show a clerk:
+what went wrong and, where there is one, what to do next. Callers (the Textual app,
+the SSH command mode, tests) never need to look at a traceback to explain a failure.
+"""
+
+from __future__ import annotations
+
+
+class BoxOfficeError(Exception):
+    """Base of every error the gateway raises; the message is for a human."""
+
+    #: A short machine-readable kind, stable for scripts and tests.
+    code: str = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(BoxOfficeError):
+    """The caller gave something the box office cannot accept (seat label, phone, card...)."""
+
+    code = "invalid_input"
+
+
+class NotFound(BoxOfficeError):
+    """No showtime, hold or booking matches what was asked for."""
+
+    code = "not_found"
+
+
+class SeatUnavailable(BoxOfficeError):
+    """One or more of the seats asked for is already held or sold (or blocked)."""
+
+    code = "seat_unavailable"
+
+    def __init__(self, message: str, seats: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.seats = seats or []
+
+
+class HoldExpired(BoxOfficeError):
+    """The seat hold ran out before the booking was made; the seats are free again."""
+
+    code = "hold_expired"
+
+
+class PaymentDeclined(BoxOfficeError):
+    """The payment was refused: nothing was charged and the seats are still held."""
+
+    code = "payment_declined"
+
+    def __init__(self, message: str, reason: str = "declined") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class PaymentUnavailable(BoxOfficeError):
+    """Payment cannot take requests right now (stopped, overloaded, breaker open).
+
+    The hold is kept so the clerk can retry without losing the seats.
+    """
+
+    code = "payment_unavailable"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PaymentPending(BoxOfficeError):
+    """Payment did not answer in time and its outcome is still being reconciled."""
+
+    code = "payment_pending"
+
+    def __init__(self, message: str, booking_code: str) -> None:
+        super().__init__(message)
+        self.booking_code = booking_code
+
+
+class NotCancellable(BoxOfficeError):
+    """The booking is in a state that cannot be cancelled (already cancelled, failed...)."""
+
+    code = "not_cancellable"
+
+
+class ServiceUnavailable(BoxOfficeError):
+    """A service the request needs is starting up, stopped or not ready."""
+
+    code = "service_unavailable"
+
+
+class Busy(BoxOfficeError):
+    """A service's mailbox is full: the request was refused rather than queued forever."""
+
+    code = "busy"
+
+
+class ConfigError(BoxOfficeError):
+    """A settings or data file is missing or wrong; the message names file, entry and problem."""
+
+    code = "config_error"
+
+
+class StorageError(BoxOfficeError):
+    """The data directory or a database cannot be used (unwritable, locked, corrupt)."""
+
+    code = "storage_error"

@@ -1,0 +1,1 @@
+"""Messages between services: envelopes, the message types, the durable journal, the dispatcher."""

@@ -1,0 +1,236 @@
+"""The dispatcher: moves pending deliveries from producers' journals into mailboxes.
+
+It is only the wake-up, never the truth: everything it moves is already committed in a
+producer's ``deliveries`` table, leased while in flight, deleted when the receiver says
+it applied the message, and given back (lease cleared) when the receiver stopped or was
+full. A process killed mid-flight leaves leases whose owner no longer exists; the next
+dispatcher to start takes them back at once instead of waiting for them to run out.
+
+Producers wake it with a hint of which receivers got mail; a slow poll covers mail
+written by other processes on the same data directory and leases that ran out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from backend.errors import BoxOfficeError
+from backend.messaging.journal import (
+    DELIVERIES,
+    Claimed,
+    acknowledge,
+    claim,
+    owner_id,
+    release,
+    release_orphaned_leases,
+)
+from backend.runtime.actor import Deliver
+
+if TYPE_CHECKING:
+    from backend.services.base import Service
+
+log = logging.getLogger(__name__)
+
+
+def _owner_alive(owner: str) -> bool:
+    """Whether the process named by a lease owner still runs (same machine only)."""
+    if not owner.startswith("pid:"):
+        return True
+    try:
+        pid = int(owner[4:])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return False  # a previous life of this very process id: we hold no leases yet
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Dispatcher:
+    """Feeds each service's mailbox from the other services' journals."""
+
+    def __init__(
+        self,
+        services: dict[str, "Service"],
+        *,
+        lease_seconds: float = 10.0,
+        poll_interval: float = 0.2,
+        claim_limit: int = 128,
+    ) -> None:
+        self.services = services
+        self.lease_seconds = lease_seconds
+        self.poll_interval = poll_interval
+        self.claim_limit = claim_limit
+        self.owner = owner_id()
+        self._hints: set[tuple[str, str]] = set()
+        self._wake = asyncio.Event()
+        self._settled: dict[str, list[int]] = defaultdict(list)
+        self._released: dict[str, list[int]] = defaultdict(list)
+        self._flush_wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Take back leases of dead processes, then start moving mail."""
+        for name, service in self.services.items():
+            if service.store.is_open:
+                taken = await service.store.write(release_orphaned_leases, _owner_alive)
+                if taken:
+                    log.info("took back %d deliveries leased by dead processes (%s)", taken, name)
+        self._tasks = [
+            asyncio.create_task(self._run(), name="dispatcher"),
+            asyncio.create_task(self._flush_loop(), name="dispatcher-acks"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        await self._flush()
+
+    # --- wake-ups -----------------------------------------------------------------------
+
+    def wake(self, producer: str | None = None, receivers: set[str] | None = None) -> None:
+        """Look for mail now (from ``producer`` to ``receivers`` if given, else everywhere)."""
+        if producer is not None and receivers:
+            for r in receivers:
+                self._hints.add((producer, r))
+        else:
+            self._hints.add(("*", "*"))
+        self._wake.set()
+
+    def settle(self, producer: str) -> Any:
+        """A callback for deliveries from ``producer``: acknowledge or give back."""
+
+        def settle(claimed: Claimed, applied: bool) -> None:
+            (self._settled if applied else self._released)[producer].append(
+                claimed.delivery_id
+            )
+            self._flush_wake.set()
+            if not applied:
+                self.wake(producer, {claimed.destination})
+
+        return settle
+
+    # --- moving mail --------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+            except asyncio.TimeoutError:
+                self._hints.add(("*", "*"))
+            self._wake.clear()
+            hints, self._hints = self._hints, set()
+            try:
+                await self._move(hints)
+            except asyncio.CancelledError:
+                raise
+            except BoxOfficeError as exc:  # a store went away under us: try again later
+                log.info("dispatcher: %s", exc)
+            except Exception:
+                log.exception("dispatcher round failed")
+
+    async def _move(self, hints: set[tuple[str, str]]) -> None:
+        pairs: set[tuple[str, str]] = set()
+        for producer, receiver in hints:
+            if producer == "*":
+                pairs |= await self._pending_everywhere()
+            else:
+                pairs.add((producer, receiver))
+        for producer, receiver in sorted(pairs):
+            full = await self._move_pair(producer, receiver)
+            if full:
+                self._hints.add((producer, receiver))
+                self._wake.set()
+
+    async def _pending_everywhere(self) -> set[tuple[str, str]]:
+        """Which (producer, receiver) pairs have mail waiting, by a cheap read."""
+        pairs: set[tuple[str, str]] = set()
+        for name, service in self.services.items():
+            if not service.store.is_open:
+                continue
+            receivers = await service.store.read(_receivers_with_mail, service.clock.now().timestamp())
+            pairs |= {(name, r) for r in receivers}
+        return pairs
+
+    async def _move_pair(self, producer_name: str, receiver_name: str) -> bool:
+        producer = self.services.get(producer_name)
+        receiver = self.services.get(receiver_name)
+        if producer is None or receiver is None:
+            return False
+        if not producer.store.is_open or not receiver.ready:
+            return False
+        room = min(self.claim_limit, receiver.free_slots() - 16)
+        if room <= 0:
+            return True
+        claimed: list[Claimed] = await producer.store.write(
+            lambda conn: claim(
+                conn,
+                destination=receiver_name,
+                owner=self.owner,
+                now=producer.clock.now().timestamp(),
+                lease_seconds=self.lease_seconds,
+                limit=room,
+                is_sqlite=producer.store.is_sqlite,
+            )
+        )
+        settle = self.settle(producer_name)
+        for i, item in enumerate(claimed):
+            try:
+                receiver.tell(Deliver(item, settle))
+            except BoxOfficeError:  # stopped or full meanwhile: give the rest back
+                for rest in claimed[i:]:
+                    self._released[producer_name].append(rest.delivery_id)
+                self._flush_wake.set()
+                return False
+        return len(claimed) == room
+
+    # --- acknowledgements ---------------------------------------------------------------
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await self._flush_wake.wait()
+            self._flush_wake.clear()
+            try:
+                await self._flush()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the producer's store closed: redelivery will dedupe
+                log.info("dispatcher could not settle deliveries: %s", exc)
+
+    async def _flush(self) -> None:
+        for producer in list(self._settled.keys() | self._released.keys()):
+            acks = self._settled.pop(producer, [])
+            gives = self._released.pop(producer, [])
+            service = self.services.get(producer)
+            if service is None or not service.store.is_open or not (acks or gives):
+                continue
+
+            def settle(conn: Any, acks: list[int] = acks, gives: list[int] = gives) -> None:
+                acknowledge(conn, acks)
+                release(conn, gives)
+
+            await service.store.write(settle)
+
+
+def _receivers_with_mail(conn: Any, now: float) -> list[str]:
+    rows = conn.execute(
+        select(DELIVERIES.c.destination, func.count())
+        .where(DELIVERIES.c.lease_until <= now)
+        .group_by(DELIVERIES.c.destination)
+    ).all()
+    return [r[0] for r in rows]

@@ -1,0 +1,84 @@
+"""The envelope every durable message travels in.
+
+The envelope carries what is needed to trace a saga across services: ``correlation_id``
+is the booking (or hold) the message belongs to, so every message of one command shares
+it; ``causation_id`` is the message that caused this one, so the app can show the chain.
+The payload is a message dataclass from ``messages.py``; on disk it is JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from backend.messaging.messages import Message, message_class
+
+
+def new_id() -> str:
+    """A fresh, globally unique id (hex, 32 chars)."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One message with its identity and lineage."""
+
+    message_id: str
+    type: str
+    source: str
+    correlation_id: str
+    causation_id: str | None
+    occurred_at: datetime
+    payload: Message = field(compare=False)
+
+    @classmethod
+    def wrap(
+        cls,
+        payload: Message,
+        *,
+        source: str,
+        correlation_id: str,
+        causation_id: str | None,
+        occurred_at: datetime,
+    ) -> "Envelope":
+        """Put a message in a new envelope."""
+        return cls(
+            message_id=new_id(),
+            type=type(payload).__name__,
+            source=source,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            occurred_at=occurred_at,
+            payload=payload,
+        )
+
+    def payload_json(self) -> str:
+        """The payload as stored in the journal."""
+        return json.dumps(asdict(self.payload), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_row(
+        cls,
+        *,
+        message_id: str,
+        type: str,
+        source: str,
+        correlation_id: str,
+        causation_id: str | None,
+        occurred_at: datetime,
+        payload: str | dict[str, Any],
+    ) -> "Envelope":
+        """Rebuild an envelope read back from a journal table."""
+        data = json.loads(payload) if isinstance(payload, str) else payload
+        return cls(
+            message_id=message_id,
+            type=type,
+            source=source,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            occurred_at=occurred_at,
+            payload=message_class(type)(**data),
+        )

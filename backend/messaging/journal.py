@@ -1,0 +1,326 @@
+"""The durable journal kept in every service's own database.
+
+"The table is the truth, the queue is the wake-up." A service that changes state and
+emits messages writes both in one transaction: the message goes to ``outbox`` (kept as
+the service's history) and one row per receiver goes to ``deliveries`` (deleted once the
+receiver has applied it). A receiver applies a message and records its id in its own
+``processed`` table in one transaction, so a message delivered twice (after a crash, a
+lease running out, two processes racing) changes nothing the second time. A message that
+keeps failing is written to ``dead_letters``, where it stays for an operator to inspect
+and retry.
+
+Deliveries are claimed with a lease (owner + deadline) rather than tailed by id, so the
+same code works on PostgreSQL (``FOR UPDATE SKIP LOCKED``), where ids are not commit order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.engine import Connection
+from sqlmodel import Field, SQLModel
+
+from backend.messaging.envelope import Envelope
+from backend.messaging.messages import ROUTES, Message
+
+
+class OutboxRow(SQLModel, table=True):
+    """A message this service emitted (kept: it is the service's history)."""
+
+    __tablename__ = "outbox"
+    seq: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(unique=True)
+    type: str
+    source: str
+    correlation_id: str = Field(index=True)
+    causation_id: str | None = None
+    occurred_at: float
+    payload: str
+
+
+class DeliveryRow(SQLModel, table=True):
+    """A message still to be applied by one receiver; deleted when the receiver has."""
+
+    __tablename__ = "deliveries"
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(index=True)
+    destination: str = Field(index=True)
+    lease_until: float = 0.0
+    lease_owner: str | None = None
+    attempts: int = 0
+
+
+class ProcessedRow(SQLModel, table=True):
+    """A message this service has applied; makes redelivery harmless."""
+
+    __tablename__ = "processed"
+    message_id: str = Field(primary_key=True)
+    source: str
+    processed_at: float
+
+
+class DeadLetterRow(SQLModel, table=True):
+    """A message this service could not apply after a retry; kept for an operator."""
+
+    __tablename__ = "dead_letters"
+    message_id: str = Field(primary_key=True)
+    type: str
+    source: str
+    correlation_id: str
+    causation_id: str | None = None
+    occurred_at: float
+    payload: str
+    error: str
+    attempts: int
+    failed_at: float
+    retried: bool = False
+
+
+OUTBOX: Table = OutboxRow.__table__  # type: ignore[assignment]
+DELIVERIES: Table = DeliveryRow.__table__  # type: ignore[assignment]
+PROCESSED: Table = ProcessedRow.__table__  # type: ignore[assignment]
+DEAD_LETTERS: Table = DeadLetterRow.__table__  # type: ignore[assignment]
+
+#: Tables every service database has, beside the service's own.
+JOURNAL_TABLES: list[Table] = [OUTBOX, DELIVERIES, PROCESSED, DEAD_LETTERS]
+
+
+def to_epoch(when: datetime) -> float:
+    return when.timestamp()
+
+
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, timezone.utc)
+
+
+class Tx:
+    """A unit of work: one transaction on a service's database, plus what it emitted.
+
+    Handlers receive a ``Tx``; they change their tables through ``conn`` and announce what
+    happened with ``emit``. Nothing is sent until the transaction commits.
+    """
+
+    __slots__ = ("conn", "now", "source", "emitted", "is_sqlite", "touched")
+
+    def __init__(self, conn: Connection, now: datetime, source: str, is_sqlite: bool) -> None:
+        self.conn = conn
+        self.now = now
+        self.source = source
+        self.emitted: list[Envelope] = []
+        self.is_sqlite = is_sqlite
+        #: Keys (booking ids, show ids) whose watchers should look again after commit.
+        self.touched: set[str] = set()
+
+    @property
+    def now_epoch(self) -> float:
+        return self.now.timestamp()
+
+    def emit(
+        self, message: Message, *, correlation_id: str, causation_id: str | None = None
+    ) -> Envelope:
+        """Record ``message`` in the outbox with a delivery for each of its receivers."""
+        envelope = Envelope.wrap(
+            message,
+            source=self.source,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            occurred_at=self.now,
+        )
+        self.conn.execute(
+            OUTBOX.insert(),
+            {
+                "message_id": envelope.message_id,
+                "type": envelope.type,
+                "source": envelope.source,
+                "correlation_id": envelope.correlation_id,
+                "causation_id": envelope.causation_id,
+                "occurred_at": to_epoch(envelope.occurred_at),
+                "payload": envelope.payload_json(),
+            },
+        )
+        receivers = ROUTES[envelope.type]
+        self.conn.execute(
+            DELIVERIES.insert(),
+            [{"message_id": envelope.message_id, "destination": r} for r in receivers],
+        )
+        self.emitted.append(envelope)
+        return envelope
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A delivery taken under lease by this process."""
+
+    delivery_id: int
+    destination: str
+    envelope: Envelope
+    attempts: int
+
+
+def owner_id() -> str:
+    """Lease owner of this process: its pid, so a dead owner's leases can be taken over."""
+    return f"pid:{os.getpid()}"
+
+
+def claim(
+    conn: Connection,
+    *,
+    destination: str,
+    owner: str,
+    now: float,
+    lease_seconds: float,
+    limit: int,
+    is_sqlite: bool,
+) -> list[Claimed]:
+    """Lease up to ``limit`` pending deliveries for ``destination``, oldest first."""
+    query = (
+        select(
+            DELIVERIES.c.id,
+            DELIVERIES.c.attempts,
+            OUTBOX.c.message_id,
+            OUTBOX.c.type,
+            OUTBOX.c.source,
+            OUTBOX.c.correlation_id,
+            OUTBOX.c.causation_id,
+            OUTBOX.c.occurred_at,
+            OUTBOX.c.payload,
+        )
+        .join(OUTBOX, OUTBOX.c.message_id == DELIVERIES.c.message_id)
+        .where(DELIVERIES.c.destination == destination, DELIVERIES.c.lease_until <= now)
+        .order_by(DELIVERIES.c.id)
+        .limit(limit)
+    )
+    if not is_sqlite:
+        query = query.with_for_update(skip_locked=True, of=DELIVERIES)
+    rows = conn.execute(query).all()
+    if not rows:
+        return []
+    ids = [r.id for r in rows]
+    conn.execute(
+        update(DELIVERIES)
+        .where(DELIVERIES.c.id.in_(ids))
+        .values(
+            lease_until=now + lease_seconds,
+            lease_owner=owner,
+            attempts=DELIVERIES.c.attempts + 1,
+        )
+    )
+    return [
+        Claimed(
+            delivery_id=r.id,
+            destination=destination,
+            attempts=r.attempts + 1,
+            envelope=Envelope.from_row(
+                message_id=r.message_id,
+                type=r.type,
+                source=r.source,
+                correlation_id=r.correlation_id,
+                causation_id=r.causation_id,
+                occurred_at=from_epoch(r.occurred_at),
+                payload=r.payload,
+            ),
+        )
+        for r in rows
+    ]
+
+
+def acknowledge(conn: Connection, delivery_ids: Iterable[int]) -> None:
+    """The receiver has applied these deliveries: forget them."""
+    ids = list(delivery_ids)
+    if ids:
+        conn.execute(delete(DELIVERIES).where(DELIVERIES.c.id.in_(ids)))
+
+
+def release(conn: Connection, delivery_ids: Iterable[int]) -> None:
+    """Give leased deliveries back (receiver stopped or full) so they go out again soon."""
+    ids = list(delivery_ids)
+    if ids:
+        conn.execute(
+            update(DELIVERIES)
+            .where(DELIVERIES.c.id.in_(ids))
+            .values(lease_until=0.0, lease_owner=None)
+        )
+
+
+def release_orphaned_leases(conn: Connection, is_alive: "callable[[str], bool]") -> int:
+    """Take back leases held by processes that no longer exist (killed mid-delivery)."""
+    owners = conn.execute(
+        select(DELIVERIES.c.lease_owner)
+        .where(DELIVERIES.c.lease_owner.is_not(None))
+        .distinct()
+    ).scalars()
+    dead = [o for o in owners if not is_alive(o)]
+    if not dead:
+        return 0
+    result = conn.execute(
+        update(DELIVERIES)
+        .where(DELIVERIES.c.lease_owner.in_(dead))
+        .values(lease_until=0.0, lease_owner=None)
+    )
+    return result.rowcount or 0
+
+
+def pending_count(conn: Connection, destination: str | None = None) -> int:
+    """How many deliveries are still to be applied (for one receiver, or all)."""
+    from sqlalchemy import func
+
+    query = select(func.count()).select_from(DELIVERIES)
+    if destination is not None:
+        query = query.where(DELIVERIES.c.destination == destination)
+    return conn.execute(query).scalar_one()
+
+
+def already_processed(conn: Connection, message_ids: list[str]) -> set[str]:
+    """Which of these messages this service has applied before."""
+    if not message_ids:
+        return set()
+    rows = conn.execute(
+        select(PROCESSED.c.message_id).where(PROCESSED.c.message_id.in_(message_ids))
+    ).scalars()
+    return set(rows)
+
+
+def mark_processed(conn: Connection, envelopes: list[Envelope], now: float) -> None:
+    """Record messages as applied, in the same transaction as their effect."""
+    if envelopes:
+        conn.execute(
+            PROCESSED.insert(),
+            [
+                {"message_id": e.message_id, "source": e.source, "processed_at": now}
+                for e in envelopes
+            ],
+        )
+
+
+def dead_letter(conn: Connection, envelope: Envelope, error: str, attempts: int, now: float) -> None:
+    """Park a message that cannot be applied; it counts as processed until retried."""
+    conn.execute(
+        DEAD_LETTERS.insert(),
+        {
+            "message_id": envelope.message_id,
+            "type": envelope.type,
+            "source": envelope.source,
+            "correlation_id": envelope.correlation_id,
+            "causation_id": envelope.causation_id,
+            "occurred_at": to_epoch(envelope.occurred_at),
+            "payload": envelope.payload_json(),
+            "error": error[:2000],
+            "attempts": attempts,
+            "failed_at": now,
+        },
+    )
+    mark_processed(conn, [envelope], now)
+
+
+def dead_letters(conn: Connection) -> list[DeadLetterRow]:
+    """Every dead letter not yet retried, oldest first."""
+    rows = conn.execute(
+        select(DEAD_LETTERS).where(DEAD_LETTERS.c.retried.is_(False)).order_by(
+            DEAD_LETTERS.c.failed_at
+        )
+    ).mappings()
+    return [DeadLetterRow(**dict(r)) for r in rows]

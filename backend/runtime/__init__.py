@@ -1,0 +1,1 @@
+"""The actor runtime: clocks, actors with bounded mailboxes, the supervisor."""

@@ -1,0 +1,262 @@
+"""An actor: a named task with a bounded mailbox, reached only by ``tell`` and ``ask``.
+
+Two kinds of mail arrive. *Deliveries* are durable messages from other services; they
+are applied in batches, one batch at a time, so a service's state changes in the order
+its mail arrived. *Asks* are requests with a reply and a deadline (the gateway asking
+reservation to book, reservation asking payment to authorise); each runs as its own task,
+up to ``ask_concurrency`` at once, because an ask may itself wait on another service and
+must not stall the mailbox. Correctness never rests on that ordering: it rests on each
+handler's transaction and the database's unique constraints.
+
+The mailbox is bounded: a full mailbox refuses with ``Busy`` instead of growing without
+limit. The run loop beats a heartbeat that the supervisor watches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from backend.errors import BoxOfficeError, Busy, ServiceUnavailable
+from backend.runtime.clock import Clock, SystemClock
+
+log = logging.getLogger(__name__)
+
+
+class ActorState(str, enum.Enum):
+    """Where an actor is in its life."""
+
+    STOPPED = "stopped"
+    STARTING = "starting"
+    READY = "ready"
+    STOPPING = "stopping"
+    RESTARTING = "restarting"
+    FAILED = "failed"  # the supervisor gave up restarting it
+
+
+@dataclass(slots=True)
+class Ask:
+    """A request waiting for a reply."""
+
+    request: Any
+    reply: asyncio.Future[Any]
+
+
+@dataclass(slots=True)
+class Deliver:
+    """A durable message handed to this actor by the dispatcher."""
+
+    claimed: Any  # backend.messaging.journal.Claimed
+    settle: Callable[[Any, bool], None] = field(repr=False)  # (claimed, applied) -> None
+
+
+class ActorCrashed(Exception):
+    """Raised inside an actor to simulate (or report) a crash of its run loop."""
+
+
+class Actor:
+    """Base class: subclasses implement ``handle_ask`` and/or ``handle_deliveries``."""
+
+    #: How many deliveries are applied in one transaction at most.
+    batch_size = 64
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        clock: Clock | None = None,
+        mailbox_size: int = 2000,
+        ask_concurrency: int = 256,
+    ) -> None:
+        self.name = name
+        self.clock = clock or SystemClock()
+        self.mailbox_size = mailbox_size
+        self.ask_concurrency = ask_concurrency
+        self.state = ActorState.STOPPED
+        self.mailbox: asyncio.Queue[Ask | Deliver] = asyncio.Queue(mailbox_size)
+        self.handled = 0
+        self.last_error: str | None = None
+        self.last_beat = 0.0
+        self.crashed: asyncio.Event = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._ask_tasks: set[asyncio.Task[None]] = set()
+        self._ask_slots = asyncio.Semaphore(ask_concurrency)
+        self._listeners: list[Callable[["Actor"], None]] = []
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        return self.state is ActorState.READY
+
+    def add_listener(self, listener: Callable[["Actor"], None]) -> None:
+        """Be told of every state change (the supervisor and the gateway listen)."""
+        self._listeners.append(listener)
+
+    def _set_state(self, state: ActorState) -> None:
+        if state is not self.state:
+            self.state = state
+            for listener in list(self._listeners):
+                listener(self)
+
+    async def start(self) -> None:
+        """Open resources, start the run loop, become ready."""
+        if self.state is ActorState.READY:
+            return
+        self._set_state(ActorState.STARTING)
+        self.crashed = asyncio.Event()
+        self.mailbox = asyncio.Queue(self.mailbox_size)
+        self._ask_slots = asyncio.Semaphore(self.ask_concurrency)
+        try:
+            await self.on_start()
+        except BaseException:
+            self._set_state(ActorState.STOPPED)
+            raise
+        self.last_beat = self.clock.monotonic()
+        self._loop_task = asyncio.create_task(self._run(), name=f"actor:{self.name}")
+        self._set_state(ActorState.READY)
+
+    async def stop(self, *, state: ActorState = ActorState.STOPPED) -> None:
+        """Stop taking mail, finish nothing further, give back what the mailbox held."""
+        if self.state in (ActorState.STOPPED, ActorState.FAILED) and self._loop_task is None:
+            self._set_state(state)
+            return
+        self._set_state(ActorState.STOPPING)
+        task, self._loop_task = self._loop_task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        for t in list(self._ask_tasks):
+            t.cancel()
+        if self._ask_tasks:
+            await asyncio.gather(*self._ask_tasks, return_exceptions=True)
+        self._drain_mailbox()
+        try:
+            await self.on_stop()
+        finally:
+            self._set_state(state)
+
+    def _drain_mailbox(self) -> None:
+        """Undelivered mail: asks fail fast, deliveries go back to be sent again later."""
+        while not self.mailbox.empty():
+            item = self.mailbox.get_nowait()
+            if isinstance(item, Ask):
+                if not item.reply.done():
+                    item.reply.set_exception(self.unavailable())
+            else:
+                item.settle(item.claimed, False)
+
+    def unavailable(self) -> ServiceUnavailable:
+        """The error a caller gets when this actor cannot take requests."""
+        return ServiceUnavailable(
+            f"The {self.name} service is {self.state.value}; try again in a moment."
+        )
+
+    # --- mail ---------------------------------------------------------------------------
+
+    def tell(self, item: Ask | Deliver) -> None:
+        """Put mail in the mailbox now, or refuse with ``Busy`` if it is full."""
+        if self.state is not ActorState.READY:
+            raise self.unavailable()
+        try:
+            self.mailbox.put_nowait(item)
+        except asyncio.QueueFull:
+            raise Busy(
+                f"The {self.name} service has {self.mailbox.qsize()} requests waiting; "
+                "try again in a moment."
+            ) from None
+
+    async def ask(self, request: Any, timeout: float) -> Any:
+        """Send a request and wait for its reply; ``asyncio.TimeoutError`` past ``timeout``."""
+        reply: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.tell(Ask(request, reply))
+        try:
+            return await asyncio.wait_for(asyncio.shield(reply), timeout)
+        except asyncio.TimeoutError:
+            if not reply.done():
+                reply.cancel()
+            raise
+
+    def free_slots(self) -> int:
+        """How much more mail fits."""
+        return self.mailbox_size - self.mailbox.qsize()
+
+    # --- the run loop -------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                item = await self.mailbox.get()
+                self.last_beat = self.clock.monotonic()
+                if isinstance(item, Ask):
+                    await self._spawn_ask(item)
+                    continue
+                batch = [item]
+                while len(batch) < self.batch_size and not self.mailbox.empty():
+                    nxt = self.mailbox.get_nowait()
+                    if isinstance(nxt, Ask):
+                        await self._spawn_ask(nxt)
+                    else:
+                        batch.append(nxt)
+                try:
+                    await self.handle_deliveries(batch)
+                except BaseException:
+                    for d in batch:
+                        d.settle(d.claimed, False)
+                    raise
+                self.handled += len(batch)
+                self.last_beat = self.clock.monotonic()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # the actor crashed: tell the supervisor
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            log.error("actor %s crashed: %s", self.name, self.last_error, exc_info=True)
+            self.crashed.set()
+
+    async def _spawn_ask(self, item: Ask) -> None:
+        await self._ask_slots.acquire()
+        task = asyncio.create_task(self._answer(item))
+        self._ask_tasks.add(task)
+        task.add_done_callback(self._ask_tasks.discard)
+
+    async def _answer(self, item: Ask) -> None:
+        try:
+            if item.reply.done():  # the caller gave up before we started
+                return
+            result = await self.handle_ask(item.request)
+        except BoxOfficeError as exc:
+            if not item.reply.done():
+                item.reply.set_exception(exc)
+        except asyncio.CancelledError:
+            if not item.reply.done():
+                item.reply.set_exception(self.unavailable())
+            raise
+        except Exception as exc:
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            log.exception("actor %s failed answering %r", self.name, item.request)
+            if not item.reply.done():
+                item.reply.set_exception(exc)
+        else:
+            if not item.reply.done():
+                item.reply.set_result(result)
+        finally:
+            self.handled += 1
+            self._ask_slots.release()
+
+    # --- to override --------------------------------------------------------------------
+
+    async def on_start(self) -> None:
+        """Open what the actor needs (its store). Raise to refuse to start."""
+
+    async def on_stop(self) -> None:
+        """Close what ``on_start`` opened."""
+
+    async def handle_ask(self, request: Any) -> Any:
+        raise NotImplementedError(f"{self.name} answers no requests ({request!r})")
+
+    async def handle_deliveries(self, batch: list[Deliver]) -> None:
+        raise NotImplementedError(f"{self.name} takes no deliveries")

@@ -1,0 +1,124 @@
+"""A one-for-one supervisor: a crashed actor is restarted alone, with backoff.
+
+Like OTP's ``one_for_one`` with restart intensity: at most ``max_restarts`` within
+``period`` seconds; past that the supervisor gives up on the actor, marks it FAILED
+and reports it (escalates) instead of restarting it in a tight loop. Deliberate stops
+(an operator stopping the cinema) are not crashes and are never undone by it.
+``asyncio.TaskGroup`` is one-for-all (one failure cancels the rest), so it is not used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from backend.runtime.actor import Actor, ActorState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RestartRecord:
+    """What the supervisor knows of one actor's restarts."""
+
+    restarts: int = 0
+    recent: deque[float] = field(default_factory=deque)
+    escalated: bool = False
+
+
+class Supervisor:
+    """Owns actors: starts them, stops them, restarts the ones that crash."""
+
+    def __init__(
+        self,
+        actors: list[Actor],
+        *,
+        max_restarts: int = 5,
+        period: float = 30.0,
+        backoff_base: float = 0.05,
+        backoff_max: float = 2.0,
+        on_escalate: Callable[[Actor], None] | None = None,
+    ) -> None:
+        self.actors = {a.name: a for a in actors}
+        self.max_restarts = max_restarts
+        self.period = period
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.on_escalate = on_escalate
+        self.records = {a.name: RestartRecord() for a in actors}
+        self._watchers: dict[str, asyncio.Task[None]] = {}
+
+    async def start_all(self) -> None:
+        for name in self.actors:
+            await self.start(name)
+
+    async def stop_all(self) -> None:
+        for name in reversed(list(self.actors)):
+            await self.stop(name)
+
+    async def start(self, name: str) -> None:
+        """Start (or restart by hand) one actor and watch it."""
+        actor = self.actors[name]
+        record = self.records[name]
+        record.escalated = False
+        await actor.start()
+        self._watch(actor)
+
+    async def stop(self, name: str) -> None:
+        """Stop one actor on purpose; it stays stopped until started."""
+        watcher = self._watchers.pop(name, None)
+        if watcher is not None:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+        await self.actors[name].stop()
+
+    def _watch(self, actor: Actor) -> None:
+        old = self._watchers.pop(actor.name, None)
+        if old is not None:
+            old.cancel()
+        self._watchers[actor.name] = asyncio.create_task(
+            self._guard(actor), name=f"supervise:{actor.name}"
+        )
+
+    async def _guard(self, actor: Actor) -> None:
+        """Wait for a crash, then restart with backoff, within the restart intensity."""
+        while True:
+            await actor.crashed.wait()
+            record = self.records[actor.name]
+            loop = asyncio.get_running_loop()
+            now = loop.time()
+            record.recent.append(now)
+            while record.recent and now - record.recent[0] > self.period:
+                record.recent.popleft()
+            await actor.stop(state=ActorState.RESTARTING)
+            if len(record.recent) > self.max_restarts:
+                record.escalated = True
+                await actor.stop(state=ActorState.FAILED)
+                log.error(
+                    "%s crashed %d times in %.0f s; giving up (last error: %s)",
+                    actor.name, len(record.recent), self.period, actor.last_error,
+                )
+                if self.on_escalate is not None:
+                    self.on_escalate(actor)
+                return
+            delay = min(self.backoff_max, self.backoff_base * 2 ** (len(record.recent) - 1))
+            await asyncio.sleep(delay)
+            while True:
+                try:
+                    await actor.start()
+                    break
+                except Exception as exc:  # e.g. its database still locked: back off, retry
+                    actor.last_error = f"{type(exc).__name__}: {exc}"
+                    record.recent.append(loop.time())
+                    if len(record.recent) > self.max_restarts:
+                        record.escalated = True
+                        await actor.stop(state=ActorState.FAILED)
+                        if self.on_escalate is not None:
+                            self.on_escalate(actor)
+                        return
+                    await asyncio.sleep(self.backoff_max)
+            record.restarts += 1
+            log.warning("%s restarted (restart %d)", actor.name, record.restarts)

@@ -1,0 +1,1 @@
+"""The four services. Each owns its database and shares only message types with the others."""

@@ -1,0 +1,237 @@
+"""What every service has: an actor, its own store, and idempotent delivery handling.
+
+A service applies a batch of deliveries in one transaction of its own database and
+records each message id as processed in that same transaction. A handler for message
+type ``X`` is the method ``on_X(tx, envelope)``: plain synchronous code that changes
+tables and emits messages, and cannot await anything. If a batch fails, its messages
+are applied one by one; a message that fails twice is dead-lettered (kept, visible,
+retryable) so one poison message cannot stall the service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, select, update
+
+from backend.errors import StorageError
+from backend.messaging.envelope import Envelope
+from backend.messaging.journal import (
+    DEAD_LETTERS,
+    JOURNAL_TABLES,
+    PROCESSED,
+    DeadLetterRow,
+    Tx,
+    already_processed,
+    dead_letter,
+    dead_letters,
+    from_epoch,
+    mark_processed,
+)
+from backend.messaging.messages import ROUTES, message_class
+from backend.runtime.actor import Actor, Deliver
+from backend.runtime.clock import Clock
+from backend.storage import Store
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Called after a commit that emitted messages: (producer, receivers) -> None.
+EmitHook = Callable[[str, set[str]], None]
+
+
+class Service(Actor):
+    """An actor with a database of its own and the journal in it."""
+
+    #: The service's own tables (the journal's are added).
+    tables: list[Table] = []
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        *,
+        clock: Clock,
+        on_emit: EmitHook | None = None,
+        mailbox_size: int = 2000,
+        ask_concurrency: int = 256,
+    ) -> None:
+        super().__init__(
+            name, clock=clock, mailbox_size=mailbox_size, ask_concurrency=ask_concurrency
+        )
+        self.store = Store(name, url, [*self.tables, *JOURNAL_TABLES])
+        self.on_emit = on_emit
+        self._watchers: dict[str, list[asyncio.Event]] = defaultdict(list)
+        self._failures: dict[str, int] = defaultdict(int)
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    async def on_start(self) -> None:
+        await self.store.open()
+        try:
+            await self.recover()
+        except BaseException:
+            await self.store.close()
+            raise
+
+    async def on_stop(self) -> None:
+        await self.store.close()
+
+    async def recover(self) -> None:
+        """Pick up work left unfinished by a crash (override where there is any)."""
+
+    # --- transactions -------------------------------------------------------------------
+
+    async def transact(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(tx, *args)`` in one write transaction, then wake whoever should know."""
+        now = self.clock.now()
+        holder: list[Tx] = []
+
+        def body(conn: Any) -> T:
+            tx = Tx(conn, now, self.name, self.store.is_sqlite)
+            holder.append(tx)
+            return fn(tx, *args)
+
+        result = await self.store.write(body)
+        tx = holder[-1]
+        if tx.emitted and self.on_emit is not None:
+            receivers: set[str] = set()
+            for env in tx.emitted:
+                receivers.update(ROUTES[env.type])
+            self.on_emit(self.name, receivers)
+        for key in tx.touched:
+            for event in self._watchers.get(key, ()):
+                event.set()
+        return result
+
+    async def query(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(conn, *args)`` in a read transaction."""
+        if not self.store.is_open:
+            raise self.unavailable()
+        return await self.store.read(fn, *args)
+
+    async def wait_for(
+        self,
+        key: str,
+        check: Callable[[], Awaitable[T | None]],
+        timeout: float,
+        poll: float = 0.25,
+    ) -> T | None:
+        """Wait until ``check()`` returns something, re-checking when ``key`` is touched.
+
+        Polling covers changes made by another process on the same data directory.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        event = asyncio.Event()
+        self._watchers[key].append(event)
+        try:
+            while True:
+                event.clear()
+                result = await check()
+                if result is not None:
+                    return result
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return None
+                try:
+                    await asyncio.wait_for(event.wait(), min(poll, remaining))
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            self._watchers[key].remove(event)
+            if not self._watchers[key]:
+                del self._watchers[key]
+
+    # --- deliveries ---------------------------------------------------------------------
+
+    async def handle_deliveries(self, batch: list[Deliver]) -> None:
+        try:
+            await self.transact(self._apply, [d.claimed.envelope for d in batch])
+        except StorageError:
+            raise
+        except Exception:
+            log.warning("%s: a batch of %d failed; applying one by one", self.name, len(batch))
+            for d in batch:
+                await self._apply_alone(d)
+            return
+        for d in batch:
+            d.settle(d.claimed, True)
+
+    async def _apply_alone(self, delivery: Deliver) -> None:
+        envelope = delivery.claimed.envelope
+        for _attempt in range(2):  # the message itself, then one retry
+            try:
+                await self.transact(self._apply, [envelope])
+            except StorageError:
+                raise
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning("%s could not apply %s: %s", self.name, envelope.type, error)
+            else:
+                delivery.settle(delivery.claimed, True)
+                return
+        self.last_error = f"dead letter {envelope.type} {envelope.message_id[:8]}: {error}"
+        await self.transact(
+            lambda tx: dead_letter(tx.conn, envelope, error, 2, tx.now_epoch)
+        )
+        delivery.settle(delivery.claimed, True)
+
+    def _apply(self, tx: Tx, envelopes: list[Envelope]) -> None:
+        done = already_processed(tx.conn, [e.message_id for e in envelopes])
+        fresh: list[Envelope] = []
+        for env in envelopes:
+            if env.message_id in done:
+                continue
+            done.add(env.message_id)
+            handler = getattr(self, f"on_{env.type}", None)
+            if handler is None:
+                raise LookupError(f"{self.name} has no handler for {env.type}")
+            handler(tx, env)
+            fresh.append(env)
+        mark_processed(tx.conn, fresh, tx.now_epoch)
+
+    # --- dead letters -------------------------------------------------------------------
+
+    async def dead_letters(self) -> list[DeadLetterRow]:
+        """Messages this service gave up on, for an operator to see."""
+        return await self.query(dead_letters)
+
+    async def retry_dead_letter(self, message_id: str) -> bool:
+        """Apply a dead letter again (after the cause was fixed). True if it applied now."""
+
+        def load(conn: Any) -> DeadLetterRow | None:
+            row = conn.execute(
+                select(DEAD_LETTERS).where(DEAD_LETTERS.c.message_id == message_id)
+            ).mappings().first()
+            return DeadLetterRow(**dict(row)) if row else None
+
+        row = await self.query(load)
+        if row is None or row.retried:
+            return False
+        envelope = Envelope.from_row(
+            message_id=row.message_id,
+            type=row.type,
+            source=row.source,
+            correlation_id=row.correlation_id,
+            causation_id=row.causation_id,
+            occurred_at=from_epoch(row.occurred_at),
+            payload=row.payload,
+        )
+        message_class(row.type)  # fails loudly for a type that no longer exists
+
+        def reapply(tx: Tx) -> None:
+            tx.conn.execute(PROCESSED.delete().where(PROCESSED.c.message_id == message_id))
+            tx.conn.execute(
+                update(DEAD_LETTERS)
+                .where(DEAD_LETTERS.c.message_id == message_id)
+                .values(retried=True)
+            )
+            self._apply(tx, [envelope])
+
+        await self.transact(reapply)
+        return True

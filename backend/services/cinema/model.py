@@ -1,0 +1,52 @@
+"""The cinema's tables: tickets issued, its view of each booking, seats out of service."""
+
+from __future__ import annotations
+
+from sqlalchemy import Table, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class TicketRow(SQLModel, table=True):
+    """A ticket for one seat of one show; a seat has at most one ticket."""
+
+    __tablename__ = "cinema_tickets"
+    __table_args__ = (UniqueConstraint("show_id", "seat"),)
+    ticket_no: str = Field(primary_key=True)
+    show_id: str
+    seat: str
+    booking_id: str = Field(index=True)
+    issued_at: float
+
+
+class CinemaBookingRow(SQLModel, table=True):
+    """What the cinema decided for a booking: confirmed, rejected or released."""
+
+    __tablename__ = "cinema_bookings"
+    booking_id: str = Field(primary_key=True)
+    show_id: str
+    state: str
+    reason: str | None = None
+    updated_at: float
+
+
+class BlockedSeatRow(SQLModel, table=True):
+    """A seat taken out of service for a show by the cinema (beyond the hall's plan)."""
+
+    __tablename__ = "cinema_blocked_seats"
+    show_id: str = Field(primary_key=True)
+    seat: str = Field(primary_key=True)
+    blocked_at: float
+
+
+class CancelledShowRow(SQLModel, table=True):
+    """A show the cinema will not run."""
+
+    __tablename__ = "cinema_cancelled_shows"
+    show_id: str = Field(primary_key=True)
+    cancelled_at: float
+
+
+TICKETS: Table = TicketRow.__table__  # type: ignore[assignment]
+CINEMA_BOOKINGS: Table = CinemaBookingRow.__table__  # type: ignore[assignment]
+BLOCKED_SEATS: Table = BlockedSeatRow.__table__  # type: ignore[assignment]
+CANCELLED_SHOWS: Table = CancelledShowRow.__table__  # type: ignore[assignment]

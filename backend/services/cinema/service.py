@@ -1,0 +1,229 @@
+"""The cinema actor: confirms the seats of paid bookings, or rejects them; releases them.
+
+It is the last word on whether a seat can be used at a show: a seat the hall plan marks
+out of service, a seat blocked since, or a cancelled show make it reject a paid booking,
+and reservation then refunds. Its handlers are idempotent by the journal's processed
+table and, beyond that, by its own booking records (a release that overtook the
+confirmation leaves a ``released`` record, so the late confirmation is rejected).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from backend.catalog import Catalog
+from backend.errors import InvalidInput, NotFound
+from backend.messaging.envelope import Envelope
+from backend.messaging.journal import Tx
+from backend.messaging.messages import (
+    CINEMA,
+    BookingPaid,
+    ReleaseSeats,
+    SeatsConfirmed,
+    SeatsRejected,
+    SeatsReleased,
+)
+from backend.messaging.requests import BlockSeats, CancelShow
+from backend.runtime.clock import Clock
+from backend.services.base import EmitHook, Service
+from backend.services.cinema.model import (
+    BLOCKED_SEATS,
+    CANCELLED_SHOWS,
+    CINEMA_BOOKINGS,
+    TICKETS,
+)
+
+
+class CinemaService(Service):
+    """The hall's authority."""
+
+    tables = [TICKETS, CINEMA_BOOKINGS, BLOCKED_SEATS, CANCELLED_SHOWS]
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Clock,
+        catalog: Catalog,
+        on_emit: EmitHook | None = None,
+        mailbox_size: int = 2000,
+    ) -> None:
+        super().__init__(CINEMA, url, clock=clock, on_emit=on_emit, mailbox_size=mailbox_size)
+        self.catalog = catalog
+
+    # --- deliveries ---------------------------------------------------------------------
+
+    def on_BookingPaid(self, tx: Tx, env: Envelope) -> None:
+        msg: BookingPaid = env.payload  # type: ignore[assignment]
+        known = tx.conn.execute(
+            select(CINEMA_BOOKINGS).where(CINEMA_BOOKINGS.c.booking_id == msg.booking_id)
+        ).first()
+        if known is not None:
+            if known.state == "confirmed":
+                tickets = _tickets_of(tx.conn, msg.booking_id)
+                self._confirm(tx, env, msg, tickets)
+            else:
+                self._reject(tx, env, msg, known.reason or f"booking already {known.state}", False)
+            return
+        reason = self._refusal(tx, msg)
+        if reason is not None:
+            self._reject(tx, env, msg, reason, True)
+            return
+        tickets = [f"{msg.code}-{seat}" for seat in msg.seats]
+        stmt = self.store.dialect_insert(TICKETS).values(
+            [
+                {
+                    "ticket_no": ticket,
+                    "show_id": msg.show_id,
+                    "seat": seat,
+                    "booking_id": msg.booking_id,
+                    "issued_at": tx.now_epoch,
+                }
+                for ticket, seat in zip(tickets, msg.seats)
+            ]
+        ).on_conflict_do_nothing()
+        inserted = tx.conn.execute(stmt).rowcount
+        if inserted != len(msg.seats):  # a seat already has a ticket: never sell it twice
+            tx.conn.execute(delete(TICKETS).where(TICKETS.c.booking_id == msg.booking_id))
+            self._reject(tx, env, msg, "a seat already has a ticket", True)
+            return
+        tx.conn.execute(
+            CINEMA_BOOKINGS.insert(),
+            {
+                "booking_id": msg.booking_id,
+                "show_id": msg.show_id,
+                "state": "confirmed",
+                "updated_at": tx.now_epoch,
+            },
+        )
+        self._confirm(tx, env, msg, tickets)
+
+    def _refusal(self, tx: Tx, msg: BookingPaid) -> str | None:
+        """Why this booking cannot be seated, or None."""
+        cancelled = tx.conn.execute(
+            select(CANCELLED_SHOWS.c.show_id).where(CANCELLED_SHOWS.c.show_id == msg.show_id)
+        ).first()
+        if cancelled is not None:
+            return "the show was cancelled"
+        try:
+            show = self.catalog.showtime(msg.show_id)
+        except NotFound:
+            return "the show is not in the schedule"
+        for seat in msg.seats:
+            spec = show.hall.seat(seat)
+            if spec is None or spec.blocked:
+                return f"seat {seat} is out of service"
+        blocked = tx.conn.execute(
+            select(BLOCKED_SEATS.c.seat).where(
+                BLOCKED_SEATS.c.show_id == msg.show_id, BLOCKED_SEATS.c.seat.in_(msg.seats)
+            )
+        ).scalars().all()
+        if blocked:
+            return f"seat {', '.join(sorted(blocked))} is out of service"
+        return None
+
+    def _confirm(self, tx: Tx, env: Envelope, msg: BookingPaid, tickets: list[str]) -> None:
+        tx.emit(
+            SeatsConfirmed(
+                booking_id=msg.booking_id, show_id=msg.show_id, seats=msg.seats, tickets=tickets
+            ),
+            correlation_id=env.correlation_id,
+            causation_id=env.message_id,
+        )
+
+    def _reject(self, tx: Tx, env: Envelope, msg: BookingPaid, reason: str, record: bool) -> None:
+        if record:
+            tx.conn.execute(
+                CINEMA_BOOKINGS.insert(),
+                {
+                    "booking_id": msg.booking_id,
+                    "show_id": msg.show_id,
+                    "state": "rejected",
+                    "reason": reason,
+                    "updated_at": tx.now_epoch,
+                },
+            )
+        tx.emit(
+            SeatsRejected(
+                booking_id=msg.booking_id, show_id=msg.show_id, seats=msg.seats, reason=reason
+            ),
+            correlation_id=env.correlation_id,
+            causation_id=env.message_id,
+        )
+
+    def on_ReleaseSeats(self, tx: Tx, env: Envelope) -> None:
+        msg: ReleaseSeats = env.payload  # type: ignore[assignment]
+        tx.conn.execute(delete(TICKETS).where(TICKETS.c.booking_id == msg.booking_id))
+        stmt = self.store.dialect_insert(CINEMA_BOOKINGS).values(
+            booking_id=msg.booking_id,
+            show_id=msg.show_id,
+            state="released",
+            reason="cancelled before the cinema confirmed it",
+            updated_at=tx.now_epoch,
+        )
+        tx.conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["booking_id"],
+                set_={"state": "released", "updated_at": tx.now_epoch},
+            )
+        )
+        tx.emit(
+            SeatsReleased(booking_id=msg.booking_id, show_id=msg.show_id, seats=msg.seats),
+            correlation_id=env.correlation_id,
+            causation_id=env.message_id,
+        )
+
+    # --- operator requests --------------------------------------------------------------
+
+    async def handle_ask(self, request: Any) -> Any:
+        if isinstance(request, BlockSeats):
+            return await self.transact(self._block, request)
+        if isinstance(request, CancelShow):
+            return await self.transact(self._cancel_show, request)
+        return await super().handle_ask(request)
+
+    def _block(self, tx: Tx, request: BlockSeats) -> list[str]:
+        show = self.catalog.showtime(request.show_id)
+        for seat in request.seats:
+            if show.hall.seat(seat) is None:
+                raise InvalidInput(f"{show.hall.name_en} has no seat {seat}.")
+        labels = [show.hall.seat(s).label for s in request.seats]  # type: ignore[union-attr]
+        if request.blocked:
+            stmt = self.store.dialect_insert(BLOCKED_SEATS).values(
+                [{"show_id": request.show_id, "seat": s, "blocked_at": tx.now_epoch} for s in labels]
+            ).on_conflict_do_nothing()
+            tx.conn.execute(stmt)
+        else:
+            tx.conn.execute(
+                delete(BLOCKED_SEATS).where(
+                    BLOCKED_SEATS.c.show_id == request.show_id, BLOCKED_SEATS.c.seat.in_(labels)
+                )
+            )
+        return labels
+
+    def _cancel_show(self, tx: Tx, request: CancelShow) -> None:
+        self.catalog.showtime(request.show_id)
+        stmt = self.store.dialect_insert(CANCELLED_SHOWS).values(
+            show_id=request.show_id, cancelled_at=tx.now_epoch
+        ).on_conflict_do_nothing()
+        tx.conn.execute(stmt)
+
+    async def blocked_seats(self, show_id: str) -> set[str]:
+        """Seats the cinema took out of service for a show."""
+        return await self.query(
+            lambda conn: set(
+                conn.execute(
+                    select(BLOCKED_SEATS.c.seat).where(BLOCKED_SEATS.c.show_id == show_id)
+                ).scalars()
+            )
+        )
+
+
+def _tickets_of(conn: Any, booking_id: str) -> list[str]:
+    return list(
+        conn.execute(
+            select(TICKETS.c.ticket_no).where(TICKETS.c.booking_id == booking_id)
+        ).scalars()
+    )

@@ -1,0 +1,1 @@
+"""The payment service: a simulated card and cash processor with idempotent captures."""

@@ -1,0 +1,213 @@
+"""The payment actor: authorise (card or cash), resolve an unknown outcome, refund.
+
+Every payment is keyed by its booking (the idempotency key): asking twice returns the
+first answer, and at most one capture per key can exist because the key is unique in
+the table. When reservation cannot tell whether a payment happened (its ask timed out),
+it asks ``ResolvePayment``: if nothing arrived under that key, a *voided* record is
+written so that a late-arriving request with the key is refused rather than charged.
+The simulated processor's wait happens outside any transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from sqlalchemy import select, update
+
+from backend.errors import InvalidInput, PaymentUnavailable
+from backend.messaging.journal import Tx
+from backend.messaging.messages import (
+    PAYMENT,
+    PaymentCaptured,
+    PaymentRefunded,
+    PaymentRefused,
+    RequestRefund,
+)
+from backend.messaging.envelope import Envelope
+from backend.messaging.requests import Authorize, PaymentOutcome, ResolvePayment
+from backend.runtime.clock import Clock
+from backend.services.base import EmitHook, Service
+from backend.services.payment.model import PAYMENTS
+from backend.services.payment.simulator import PaymentSimulator, SimulatorKnobs
+
+
+def _outcome(row: Any) -> PaymentOutcome:
+    status = "captured" if row.status in ("captured", "refunded") else row.status
+    return PaymentOutcome(
+        status=status,
+        payment_id=row.id,
+        reason=row.reason,
+        brand=row.brand,
+        last4=row.last4,
+        change=row.change,
+    )
+
+
+class PaymentService(Service):
+    """Takes and gives back money, through the simulator."""
+
+    tables = [PAYMENTS]
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Clock,
+        knobs: SimulatorKnobs,
+        seed: int | None = None,
+        on_emit: EmitHook | None = None,
+        mailbox_size: int = 2000,
+    ) -> None:
+        super().__init__(PAYMENT, url, clock=clock, on_emit=on_emit, mailbox_size=mailbox_size)
+        self.simulator = PaymentSimulator(knobs, seed)
+        self.in_flight = 0
+
+    # --- asks ---------------------------------------------------------------------------
+
+    async def handle_ask(self, request: Any) -> Any:
+        if isinstance(request, Authorize):
+            return await self.authorize(request)
+        if isinstance(request, ResolvePayment):
+            return await self.transact(self._resolve, request)
+        return await super().handle_ask(request)
+
+    async def authorize(self, request: Authorize) -> PaymentOutcome:
+        existing = await self.query(_by_key, request.idempotency_key)
+        if existing is not None:
+            return _outcome(existing)
+        if self.in_flight >= self.simulator.knobs.capacity:
+            raise PaymentUnavailable(
+                "Payment is at capacity right now; nothing was charged. Try again in a "
+                "few seconds.",
+                retry_after=2.0,
+            )
+        self.in_flight += 1
+        try:
+            if request.method == "card":
+                if request.card is None:
+                    raise InvalidInput("A card payment needs card details.")
+                decision = self.simulator.card_outcome(request.card.digits)
+            else:
+                decision = self.simulator.cash_outcome()
+            delay = self.simulator.latency()
+            if delay:
+                await asyncio.sleep(delay)
+        finally:
+            self.in_flight -= 1
+        return await self.transact(self._record, request, decision)
+
+    def _record(self, tx: Tx, request: Authorize, decision: str) -> PaymentOutcome:
+        card = request.card
+        change = None
+        if request.method == "cash" and request.cash_tendered is not None:
+            change = request.cash_tendered - request.amount
+        row = {
+            "id": "pay_" + uuid.uuid4().hex[:16],
+            "idempotency_key": request.idempotency_key,
+            "booking_id": request.booking_id,
+            "method": request.method,
+            "amount": request.amount,
+            "status": "captured" if decision == "approve" else "declined",
+            "reason": None if decision == "approve" else decision,
+            "brand": card.brand if card else None,
+            "last4": card.last4 if card else None,
+            "tendered": request.cash_tendered,
+            "change": change if decision == "approve" else None,
+            "created_at": tx.now_epoch,
+        }
+        stmt = self.store.dialect_insert(PAYMENTS).values(row).on_conflict_do_nothing(
+            index_elements=["idempotency_key"]
+        )
+        inserted = tx.conn.execute(stmt).rowcount
+        if not inserted:  # someone answered for this key first (a retry, or a void)
+            return _outcome(_by_key(tx.conn, request.idempotency_key))
+        if row["status"] == "captured":
+            tx.emit(
+                PaymentCaptured(
+                    booking_id=request.booking_id,
+                    payment_id=row["id"],
+                    amount=request.amount,
+                    method=request.method,
+                    brand=row["brand"],
+                    last4=row["last4"],
+                    tendered=request.cash_tendered,
+                    change=row["change"],
+                ),
+                correlation_id=request.booking_id,
+            )
+        else:
+            tx.emit(
+                PaymentRefused(booking_id=request.booking_id, reason=decision),
+                correlation_id=request.booking_id,
+            )
+        return _outcome(_by_key(tx.conn, request.idempotency_key))
+
+    def _resolve(self, tx: Tx, request: ResolvePayment) -> PaymentOutcome:
+        row = _by_key(tx.conn, request.idempotency_key)
+        if row is not None:
+            return _outcome(row)
+        tx.conn.execute(
+            PAYMENTS.insert(),
+            {
+                "id": "void_" + uuid.uuid4().hex[:16],
+                "idempotency_key": request.idempotency_key,
+                "booking_id": request.booking_id,
+                "method": "none",
+                "amount": 0,
+                "status": "voided",
+                "reason": "no payment arrived before the booking gave up waiting",
+                "created_at": tx.now_epoch,
+            },
+        )
+        tx.emit(
+            PaymentRefused(booking_id=request.booking_id, reason="voided"),
+            correlation_id=request.booking_id,
+        )
+        return _outcome(_by_key(tx.conn, request.idempotency_key))
+
+    # --- deliveries ---------------------------------------------------------------------
+
+    def on_RequestRefund(self, tx: Tx, env: Envelope) -> None:
+        msg: RequestRefund = env.payload  # type: ignore[assignment]
+        row = _by_key(tx.conn, msg.booking_id)
+        amount = 0
+        payment_id = None
+        if row is not None and row.status == "captured":
+            tx.conn.execute(
+                update(PAYMENTS)
+                .where(PAYMENTS.c.id == row.id, PAYMENTS.c.status == "captured")
+                .values(status="refunded", refunded_at=tx.now_epoch, refund_reason=msg.reason)
+            )
+            amount, payment_id = row.amount, row.id
+        elif row is not None and row.status == "refunded":
+            amount, payment_id = row.amount, row.id  # said again; money moved once
+        tx.emit(
+            PaymentRefunded(
+                booking_id=msg.booking_id, payment_id=payment_id, amount=amount, reason=msg.reason
+            ),
+            correlation_id=env.correlation_id,
+            causation_id=env.message_id,
+        )
+
+    # --- knobs --------------------------------------------------------------------------
+
+    def configure(self, **changes: Any) -> SimulatorKnobs:
+        """Change the simulator's latency, failure rate or capacity at run time."""
+        knobs = self.simulator.knobs
+        for key, value in changes.items():
+            if value is None:
+                continue
+            if key == "latency_ms" and value < 0:
+                raise InvalidInput("Payment latency cannot be negative.")
+            if key == "failure_rate" and not 0 <= value <= 1:
+                raise InvalidInput("Payment failure rate must be between 0 and 1.")
+            if key == "capacity" and value < 1:
+                raise InvalidInput("Payment capacity must be at least 1.")
+            setattr(knobs, key, value)
+        return knobs
+
+
+def _by_key(conn: Any, key: str) -> Any:
+    return conn.execute(select(PAYMENTS).where(PAYMENTS.c.idempotency_key == key)).first()

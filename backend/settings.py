@@ -1,0 +1,148 @@
+"""Settings: defaults < TOML file < ``CINEMA_*`` environment < arguments.
+
+The box office's "ConfigMap and persistent volume": one data directory holds all state
+(one SQLite file per service by default) and survives restarts; any service's database
+can be pointed elsewhere (PostgreSQL) by its own URL. A bad file or value becomes one
+``ConfigError`` naming the file, the setting and the problem.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from backend.errors import ConfigError
+from backend.messaging.messages import SERVICES
+
+
+def default_data_dir() -> Path:
+    """Where state lives when nobody says otherwise (XDG data dir)."""
+    return Path(platformdirs.user_data_dir("cinema-tui", appauthor=False))
+
+
+def default_config_file() -> Path:
+    """The settings file read when ``--config`` is not given (it may not exist)."""
+    return Path(platformdirs.user_config_dir("cinema-tui", appauthor=False)) / "config.toml"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Field names are the TOML keys; env is CINEMA_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="CINEMA_", extra="forbid")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    catalog_dir: Path | None = None
+    language: str = "ko"
+
+    # one database per service; None = <data_dir>/<service>.db
+    reservation_db_url: str | None = None
+    payment_db_url: str | None = None
+    cinema_db_url: str | None = None
+    information_db_url: str | None = None
+
+    hold_minutes: float = Field(5.0, gt=0, le=120)
+    max_seats_per_hold: int = Field(10, ge=1, le=50)
+    payment_timeout_s: float = Field(5.0, gt=0, le=120)
+    delivery_lease_s: float = Field(10.0, gt=0, le=600)
+    mailbox_size: int = Field(2000, ge=10)
+
+    # the payment simulator's knobs
+    payment_latency_ms: float = Field(0.0, ge=0)
+    payment_failure_rate: float = Field(0.0, ge=0, le=1)
+    payment_capacity: int = Field(100, ge=1)
+    payment_seed: int | None = None
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in ("ko", "en"):
+            raise ValueError("must be ko or en")
+        return value
+
+    @field_validator("data_dir", "catalog_dir", mode="before")
+    @classmethod
+    def _expand(cls, value: Any) -> Any:
+        if isinstance(value, str) and value:
+            return Path(os.path.expanduser(value))
+        return value
+
+    def database_url(self, service: str) -> str:
+        """The SQLAlchemy URL of one service's database."""
+        if service not in SERVICES:
+            raise KeyError(service)
+        url = getattr(self, f"{service}_db_url")
+        if url:
+            return url
+        return f"sqlite:///{self.data_dir / (service + '.db')}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
+        toml_file = _CONFIG_FILE.get("path")
+        if toml_file is not None:
+            sources += (TomlConfigSettingsSource(settings_cls, toml_file=toml_file),)
+        return sources
+
+    @classmethod
+    def load(cls, config_file: Path | None = None, **overrides: Any) -> "Settings":
+        """Build settings from a TOML file (optional), the environment and overrides.
+
+        Raises ConfigError with the file, the key and the problem when anything is wrong.
+        """
+        explicit = config_file is not None
+        path = Path(config_file) if explicit else default_config_file()
+        if explicit and not path.is_file():
+            raise ConfigError(f"{path}: no such settings file.")
+        use_file = path.is_file()
+        if use_file:
+            try:
+                with path.open("rb") as fh:
+                    tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{path}: not valid TOML: {exc}.") from exc
+            except OSError as exc:
+                raise ConfigError(f"{path}: cannot be read: {exc.strerror}.") from exc
+        _CONFIG_FILE["path"] = path if use_file else None
+        try:
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
+        except ValidationError as exc:
+            raise ConfigError(_explain(exc, path if use_file else None)) from exc
+        finally:
+            _CONFIG_FILE["path"] = None
+
+
+_CONFIG_FILE: dict[str, Path | None] = {"path": None}
+
+
+def _explain(exc: ValidationError, path: Path | None) -> str:
+    """One sentence per problem: where it came from, which key, what is wrong."""
+    parts = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "settings"
+        env = f"CINEMA_{key.upper()}"
+        origin = f"{env} (environment)" if env in os.environ else (
+            f"{path}, key {key}" if path else f"setting {key}"
+        )
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "is not a known setting (check the spelling)"
+        parts.append(f"{origin}: {message}.")
+    return " ".join(parts)

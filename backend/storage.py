@@ -1,0 +1,202 @@
+"""One service's database: an engine, a thread to talk to it, and honest transactions.
+
+Each service owns one ``Store`` and nothing else touches its tables. Database calls are
+blocking (the sqlite3 and psycopg drivers are), so a store runs them on its own threads
+and the event loop never waits on a lock: one writer thread serialises this process's
+writes to the database, one reader thread serves views. ``write`` runs a function in one
+transaction that begins ``BEGIN IMMEDIATE`` on SQLite, so the write lock is taken up front
+and two processes never deadlock upgrading a read lock. The function is plain sync code:
+there is no way to await a remote call inside a transaction.
+
+SQLite is set up for many processes on one data directory: WAL, ``busy_timeout``, and
+``synchronous=NORMAL`` (a committed transaction survives a killed process; only a power
+cut may lose the last few). Any other SQLAlchemy URL (PostgreSQL) works with the same
+code; ``dialect_insert`` and ``is_sqlite`` are the only places the dialect shows.
+
+Driver errors are turned into ``StorageError`` with a sentence a clerk can act on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Table, create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DatabaseError as SADatabaseError
+
+from backend.errors import StorageError
+
+T = TypeVar("T")
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of a SQLite file."""
+    return f"sqlite:///{path}"
+
+
+class Store:
+    """A service's database, used only through ``write`` and ``read``."""
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        tables: Sequence[Table],
+        *,
+        busy_timeout_ms: int = 10_000,
+    ) -> None:
+        self.name = name
+        self.url = url
+        self.tables = list(tables)
+        self.busy_timeout_ms = busy_timeout_ms
+        self.is_sqlite = url.startswith("sqlite")
+        self._engine: Engine | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._reader: ThreadPoolExecutor | None = None
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Create the engine and the tables; raise StorageError if the database is unusable."""
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix=f"{self.name}-db-write")
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix=f"{self.name}-db-read")
+        await self._run(self._writer, self._open_sync)
+
+    def _open_sync(self) -> None:
+        if self.is_sqlite:
+            path = Path(self.url.split("///", 1)[1])
+            _check_directory(path.parent, self.name)
+            engine = create_engine(
+                self.url,
+                connect_args={"timeout": self.busy_timeout_ms / 1000, "check_same_thread": False},
+                pool_size=4,
+                max_overflow=4,
+            )
+            _configure_sqlite(engine, self.busy_timeout_ms)
+        else:
+            engine = create_engine(self.url, pool_size=4, max_overflow=4, pool_pre_ping=True)
+        self._engine = engine
+        try:
+            with engine.connect() as conn:
+                with conn.begin():
+                    for table in self.tables:
+                        table.create(conn, checkfirst=True)
+        except Exception:
+            engine.dispose()
+            self._engine = None
+            raise
+
+    async def close(self) -> None:
+        """Dispose of connections and threads. Safe to call twice."""
+        engine, writer, reader = self._engine, self._writer, self._reader
+        self._engine = self._writer = self._reader = None
+        if engine is not None and writer is not None:
+            await asyncio.get_running_loop().run_in_executor(writer, engine.dispose)
+        for pool in (writer, reader):
+            if pool is not None:
+                pool.shutdown(wait=False)
+
+    @property
+    def is_open(self) -> bool:
+        return self._engine is not None
+
+    # --- transactions -------------------------------------------------------------------
+
+    async def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(conn, *args)`` in one write transaction; commit if it returns."""
+        if self._writer is None:
+            raise StorageError(f"The {self.name} database is closed.")
+        return await self._run(self._writer, self._transact, fn, args, False)
+
+    async def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(conn, *args)`` in a read transaction (never blocks writers in WAL)."""
+        if self._reader is None:
+            raise StorageError(f"The {self.name} database is closed.")
+        return await self._run(self._reader, self._transact, fn, args, True)
+
+    def _transact(self, fn: Callable[..., T], args: tuple[Any, ...], readonly: bool) -> T:
+        assert self._engine is not None
+        with self._engine.connect() as conn:
+            if readonly:
+                conn = conn.execution_options(readonly=True)
+            with conn.begin():
+                return fn(conn, *args)
+
+    async def _run(self, pool: ThreadPoolExecutor, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(pool, fn, *args)
+        except (DBAPIError, sqlite3.Error) as exc:
+            raise self._explain(exc) from exc
+
+    def _explain(self, exc: Exception) -> StorageError:
+        """Turn a driver error into a sentence for the person at the terminal."""
+        text = str(getattr(exc, "orig", exc)).lower()
+        where = self.url.split("///", 1)[1] if self.is_sqlite else self.url.split("@")[-1]
+        if "locked" in text or "busy" in text:
+            return StorageError(
+                f"The {self.name} database ({where}) is locked by another program. "
+                "Close whatever holds it open and try again."
+            )
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            return StorageError(
+                f"The {self.name} database file {where} is damaged. Move it aside to start "
+                "that service afresh, or restore it from a backup."
+            )
+        if "unable to open" in text or "readonly" in text or "read-only" in text:
+            return StorageError(
+                f"Cannot write the {self.name} database at {where}. Check that the data "
+                "directory exists and is writable (or choose another with --data-dir)."
+            )
+        if isinstance(exc, (OperationalError, SADatabaseError)):
+            return StorageError(f"The {self.name} database ({where}) failed: {text}")
+        return StorageError(f"The {self.name} database ({where}) refused a change: {text}")
+
+    # --- dialect helpers ----------------------------------------------------------------
+
+    def dialect_insert(self, table: Table) -> Any:
+        """An INSERT that supports ``on_conflict_do_nothing`` on this store's dialect."""
+        if self.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        return insert(table)
+
+
+def _check_directory(directory: Path, name: str) -> None:
+    """Make sure the data directory exists and takes files, or say plainly why not."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / f".{name}.write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise StorageError(
+            f"The data directory {directory} cannot be used: {exc.strerror or exc}. "
+            "Choose a writable directory with --data-dir or CINEMA_DATA_DIR."
+        ) from exc
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """WAL, busy timeout, and BEGIN IMMEDIATE for every write transaction."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (no autocommit in 3.11)
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        readonly = conn.get_execution_options().get("readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
