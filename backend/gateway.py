@@ -1,0 +1,532 @@
+"""``BoxOffice``: the one facade the app, the tests and the SSH command mode call.
+
+Like the original project's API gateway it routes each request to the service that owns
+it, refuses early with a clear message when that service is not ready, and checks input
+before anything is changed. It also gives callers read-your-writes: ``book`` and
+``cancel`` return once the information view shows their result, so the history screen
+never lags behind what the clerk was just told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from backend.bootstrap import Runtime, build_runtime
+from backend.catalog import Catalog
+from backend.codes import normalise_code
+from backend.errors import BoxOfficeError, InvalidInput, NotFound, ServiceUnavailable
+from backend.messaging.journal import from_epoch, pending_count
+from backend.messaging.messages import SERVICES
+from backend.messaging.requests import (
+    BlockSeats,
+    BookSeats,
+    CancelBooking,
+    CancelShow,
+    HoldSeats,
+    ReleaseHold,
+)
+from backend.pricing import Quote, quote
+from backend.runtime.clock import Clock, SystemClock
+from backend.services.base import Service
+from backend.services.information.service import STATUS_RANK
+from backend.services.reservation import saga
+from backend.settings import Settings
+from backend.tender import Card, Cash, normalise_phone
+from backend.views import (
+    Booking,
+    HoldInfo,
+    SalesDay,
+    SeatMap,
+    SeatState,
+    ServiceHealth,
+    ShowtimeSummary,
+    TimelineStep,
+)
+
+#: How far ahead the programme is published.
+DAYS_AHEAD = 6
+#: How long book/cancel wait for the history view to catch up before returning anyway.
+VIEW_WAIT = 2.0
+
+
+class BoxOffice:
+    """The box office's API. Create with ``BoxOffice.open(settings)``."""
+
+    def __init__(
+        self, settings: Settings | None = None, *, clock: Clock | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.clock = clock or SystemClock()
+        self._catalog = catalog
+        self.runtime: Runtime | None = None
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    @classmethod
+    @asynccontextmanager
+    async def open(
+        cls, settings: Settings | None = None, *, clock: Clock | None = None,
+        catalog: Catalog | None = None,
+    ) -> AsyncIterator["BoxOffice"]:
+        """Start a box office for the duration of an ``async with`` block."""
+        office = cls(settings, clock=clock, catalog=catalog)
+        await office.start()
+        try:
+            yield office
+        finally:
+            await office.close()
+
+    async def start(self) -> None:
+        """Load the catalog, open every service's database, start the actors."""
+        runtime = build_runtime(self.settings, self.clock, self._catalog)
+        try:
+            await runtime.supervisor.start_all()
+            await runtime.dispatcher.start()
+        except BaseException:
+            await runtime.supervisor.stop_all()
+            raise
+        self.runtime = runtime
+
+    async def close(self) -> None:
+        """Stop everything; unfinished work stays in the journals for next time."""
+        runtime, self.runtime = self.runtime, None
+        if runtime is None:
+            return
+        await runtime.dispatcher.stop()
+        await runtime.supervisor.stop_all()
+
+    @property
+    def rt(self) -> Runtime:
+        if self.runtime is None:
+            raise ServiceUnavailable("The box office is not running (still starting up?).")
+        return self.runtime
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.rt.catalog
+
+    def _ready(self, service: Service) -> Service:
+        if not service.ready:
+            raise service.unavailable()
+        return service
+
+    # --- the programme ------------------------------------------------------------------
+
+    def today(self) -> date:
+        """Today in the cinema's time zone."""
+        return self.clock.now().astimezone(self.catalog.timezone).date()
+
+    def days(self) -> list[date]:
+        """The days the programme is published for: today and the next six."""
+        first = self.today()
+        return [first + timedelta(days=i) for i in range(DAYS_AHEAD + 1)]
+
+    async def showtimes(self, day: date | None = None) -> list[ShowtimeSummary]:
+        """Every show of a day (default today) with how many seats are free."""
+        day = day or self.today()
+        if day not in self.days():
+            raise InvalidInput(
+                f"Showtimes are published for today and the next {DAYS_AHEAD} days, not {day}."
+            )
+        shows = self.catalog.showtimes(day)
+        counts = await self._ready(self.rt.information).seat_counts([s.id for s in shows])
+        summaries = []
+        for show in shows:
+            c = counts.get(show.id, {})
+            held, sold = c.get("held", 0), c.get("sold", 0)
+            summaries.append(
+                ShowtimeSummary(
+                    id=show.id,
+                    film_id=show.film.id,
+                    title=show.film.title_ko,
+                    title_en=show.film.title_en,
+                    rating=show.film.rating,
+                    runtime_min=show.film.runtime_min,
+                    hall_id=show.hall.id,
+                    hall=show.hall.name_ko,
+                    hall_en=show.hall.name_en,
+                    starts_at=show.starts_at,
+                    ends_at=show.ends_at,
+                    capacity=show.hall.capacity,
+                    seats_free=show.hall.capacity - held - sold,
+                    seats_held=held,
+                    seats_sold=sold,
+                )
+            )
+        return summaries
+
+    async def seat_map(self, show_id: str) -> SeatMap:
+        """Every seat of a show with its state (from the information view)."""
+        show = self.catalog.showtime(show_id)
+        taken = {r.seat: r.state for r in await self._ready(self.rt.information).seats(show_id)}
+        seats = tuple(
+            SeatState(
+                label=s.label,
+                row=s.row,
+                number=s.number,
+                kind=s.kind,
+                column=s.column,
+                row_index=s.row_index,
+                state="blocked" if s.blocked else taken.get(s.label, "free"),
+            )
+            for s in show.hall.seats
+        )
+        return SeatMap(show.id, show.hall.id, show.hall.width, show.hall.rows, seats)
+
+    def quote(self, show_id: str, seats: Iterable[str], tickets: dict[str, int]) -> Quote:
+        """The price breakdown of tickets on seats (no booking made)."""
+        show = self.catalog.showtime(show_id)
+        labels = [self._seat_label(show, s) for s in seats]
+        return quote(self.catalog, show, labels, dict(tickets))
+
+    @staticmethod
+    def _seat_label(show: Any, raw: str) -> str:
+        spec = show.hall.seat(str(raw).strip())
+        if spec is None:
+            raise InvalidInput(f"{show.hall.name_en} has no seat “{raw}”.")
+        return spec.label
+
+    # --- selling ------------------------------------------------------------------------
+
+    async def hold(self, show_id: str, seats: Iterable[str]) -> HoldInfo:
+        """Set seats aside for a while; raises SeatUnavailable if any is taken."""
+        if isinstance(seats, str):
+            seats = [seats]
+        reply = await self._ask_reservation(HoldSeats(show_id, tuple(seats)))
+        return HoldInfo(reply["id"], reply["show_id"], tuple(reply["seats"]), reply["expires_at"])
+
+    async def release(self, hold_id: str) -> None:
+        """Give held seats back (the clerk left the seat map without selling)."""
+        await self._ask_reservation(ReleaseHold(hold_id))
+
+    async def book(
+        self,
+        hold_id: str,
+        *,
+        tickets: dict[str, int],
+        payment: Card | Cash,
+        phone: str | None = None,
+    ) -> Booking:
+        """Sell a hold: returns once payment is decided (status PAID).
+
+        Raises PaymentDeclined (the hold is kept: retry with another card or cash),
+        PaymentUnavailable, PaymentPending, HoldExpired, InvalidInput.
+        """
+        if not isinstance(tickets, dict) or not tickets:
+            raise InvalidInput("Choose a ticket type for every seat.")
+        phone = normalise_phone(phone)
+        if isinstance(payment, Card):
+            card = payment.check(self.today())
+            request = BookSeats(hold_id, tuple(tickets.items()), "card", card=card, phone=phone)
+        elif isinstance(payment, Cash):
+            payment.check(0)  # the amount is checked against the total by reservation
+            request = BookSeats(
+                hold_id, tuple(tickets.items()), "cash", cash_tendered=payment.tendered, phone=phone
+            )
+        else:
+            raise InvalidInput("Payment must be a Card or Cash.")
+        timeout = self.settings.payment_timeout_s * 2 + 10
+        reply = await self._ask_reservation(request, timeout)
+        await self._catch_up(reply["id"], reply["status"])
+        return self._from_write_side(reply)
+
+    async def cancel(self, code: str) -> Booking:
+        """Cancel and refund a booking; returns when cancelled (or refunded, if the cinema
+        is down: it completes when the cinema is back)."""
+        code = self._code(code)
+        reply = await self._ask_reservation(CancelBooking(code))
+        done = await self.rt.reservation.wait_for_status(
+            reply["id"], frozenset({saga.CANCELLED, saga.RELEASING}), timeout=5.0
+        )
+        done = await self.rt.reservation.wait_for_status(
+            reply["id"], frozenset({saga.CANCELLED}), timeout=1.0
+        ) or done or reply
+        await self._catch_up(done["id"], done["status"])
+        return await self.booking(code)
+
+    async def _ask_reservation(self, request: Any, timeout: float = 15.0) -> Any:
+        reservation = self._ready(self.rt.reservation)
+        try:
+            return await reservation.ask(request, timeout)
+        except asyncio.TimeoutError:
+            raise ServiceUnavailable(
+                "The reservation service did not answer in time; try again in a moment."
+            ) from None
+
+    async def _catch_up(self, booking_id: str, status: str, timeout: float = VIEW_WAIT) -> None:
+        """Wait (briefly) until the history view shows the booking at ``status``."""
+        information = self.rt.information
+        if not information.ready:
+            return
+        rank = STATUS_RANK.get(status, 0)
+
+        async def check() -> bool | None:
+            found = await information.booking(booking_id=booking_id)
+            return True if found is not None and found[0].status_rank >= rank else None
+
+        await information.wait_for(booking_id, check, timeout)
+
+    # --- looking up ---------------------------------------------------------------------
+
+    @staticmethod
+    def _code(code: str) -> str:
+        normal = normalise_code(code or "")
+        if normal is None:
+            raise InvalidInput(
+                f"“{code}” is not a booking code: codes have 6 letters and digits, like K7M2QX."
+            )
+        return normal
+
+    async def booking(self, code: str) -> Booking:
+        """A booking with its full timeline, from the information view."""
+        code = self._code(code)
+        found = await self._ready(self.rt.information).booking(code=code)
+        if found is None:
+            written = None
+            if self.rt.reservation.ready:
+                written = await self.rt.reservation.booking_by_code(code)
+            if written is None:
+                raise NotFound(f"No booking has the code {code}.")
+            return self._from_write_side(written)
+        row, steps = found
+        return self._from_view(row, steps)
+
+    async def wait_for_booking(
+        self, code: str, statuses: Iterable[str] = ("COMPLETED",), timeout: float = 10.0
+    ) -> Booking | None:
+        """Wait until the history view shows the booking in one of ``statuses``."""
+        code = self._code(code)
+        wanted = set(statuses)
+        information = self._ready(self.rt.information)
+        found = await information.booking(code=code)
+        key = found[0].booking_id if found else code
+
+        async def check() -> Booking | None:
+            hit = await information.booking(code=code)
+            if hit is not None and hit[0].status in wanted:
+                return self._from_view(*hit)
+            return None
+
+        return await information.wait_for(key, check, timeout)
+
+    async def history(
+        self,
+        phone: str | None = None,
+        *,
+        status: str | None = None,
+        day: date | None = None,
+        limit: int = 500,
+    ) -> list[Booking]:
+        """Bookings from the information view, newest first, filtered."""
+        phone = normalise_phone(phone) if phone else None
+        if status is not None and status not in STATUS_RANK:
+            raise InvalidInput(f"Unknown status {status!r}.")
+        since = until = None
+        if day is not None:
+            since, until = self._day_bounds(day)
+        rows = await self._ready(self.rt.information).bookings(
+            phone=phone, status=status, since=since, until=until, limit=limit
+        )
+        return [self._from_view(r, ()) for r in rows]
+
+    async def sales(self, day: date | None = None) -> SalesDay:
+        """Takings of a day (by time of sale): completed bookings less refunds."""
+        day = day or self.today()
+        since, until = self._day_bounds(day)
+        rows = await self._ready(self.rt.information).sales(since, until)
+        return SalesDay(
+            day=day.isoformat(),
+            bookings=len(rows),
+            tickets=sum(len(json.loads(r.seats)) for r in rows),
+            amount=sum(r.amount for r in rows),
+            refunded=sum(r.refunded_amount for r in rows),
+        )
+
+    def _day_bounds(self, day: date) -> tuple[float, float]:
+        tz = self.catalog.timezone
+        start = datetime.combine(day, time(0), tz)
+        return start.timestamp(), (start + timedelta(days=1)).timestamp()
+
+    # --- turning rows into Bookings -----------------------------------------------------
+
+    def _titles(self, show_id: str | None) -> dict[str, Any]:
+        try:
+            show = self.catalog.showtime(show_id or "")
+        except BoxOfficeError:
+            return {"title": "?", "title_en": "?", "hall": "?", "hall_en": "?", "starts_at": None}
+        return {
+            "title": show.film.title_ko,
+            "title_en": show.film.title_en,
+            "hall": show.hall.name_ko,
+            "hall_en": show.hall.name_en,
+            "starts_at": show.starts_at,
+        }
+
+    def _from_write_side(self, d: dict[str, Any]) -> Booking:
+        return Booking(
+            id=d["id"],
+            code=d["code"],
+            status=d["status"],
+            show_id=d["show_id"],
+            seats=tuple(d["seats"]),
+            tickets=dict(d["tickets"]),
+            amount=d["amount"],
+            phone=d["phone"],
+            method=d["method"],
+            brand=d["brand"],
+            last4=d["last4"],
+            change=d["change"],
+            reason=d["reason"],
+            ticket_numbers=tuple(d["ticket_numbers"]),
+            hold_id=d["hold_id"],
+            created_at=d["created_at"],
+            updated_at=d["updated_at"],
+            **self._titles(d["show_id"]),
+        )
+
+    def _from_view(self, row: Any, steps: Iterable[Any]) -> Booking:
+        return Booking(
+            id=row.booking_id,
+            code=row.code or "",
+            status=row.status,
+            show_id=row.show_id or "",
+            seats=tuple(json.loads(row.seats)),
+            tickets=json.loads(row.tickets),
+            amount=row.amount,
+            phone=row.phone,
+            method=row.method or "",
+            brand=row.brand,
+            last4=row.last4,
+            change=row.change,
+            reason=row.reason,
+            ticket_numbers=tuple(json.loads(row.ticket_numbers)),
+            refunded_amount=row.refunded_amount,
+            hold_id=row.hold_id,
+            created_at=from_epoch(row.created_at),
+            updated_at=from_epoch(row.updated_at),
+            timeline=tuple(
+                TimelineStep(
+                    at=from_epoch(s.at),
+                    step=s.step,
+                    service=s.service,
+                    correlation_id=s.correlation_id,
+                    causation_id=s.causation_id,
+                    message_id=s.message_id,
+                    data=json.loads(s.data),
+                )
+                for s in steps
+            ),
+            **self._titles(row.show_id),
+        )
+
+    # --- operations ---------------------------------------------------------------------
+
+    async def health(self) -> dict[str, ServiceHealth]:
+        """Each service's state, readiness, mailbox depth and undelivered mail."""
+        rt = self.rt
+        result = {}
+        for name, service in rt.services.items():
+            pending = None
+            if service.store.is_open:
+                try:
+                    pending = await service.store.read(pending_count)
+                except BoxOfficeError:
+                    pending = None
+            result[name] = ServiceHealth(
+                name=name,
+                state=service.state.value,
+                ready=service.ready,
+                mailbox_depth=service.mailbox.qsize(),
+                handled=service.handled,
+                restarts=rt.supervisor.records[name].restarts,
+                last_error=service.last_error,
+                pending_deliveries=pending,
+            )
+        return result
+
+    def _service(self, name: str) -> Service:
+        if name not in SERVICES:
+            raise InvalidInput(f"There is no service “{name}” (use {', '.join(SERVICES)}).")
+        return self.rt.services[name]
+
+    async def stop_service(self, name: str) -> None:
+        """Stop one service on purpose (its mail waits in the journals)."""
+        self._service(name)
+        await self.rt.supervisor.stop(name)
+
+    async def start_service(self, name: str) -> None:
+        """Start a stopped service; it catches up on the mail that waited for it."""
+        self._service(name)
+        await self.rt.supervisor.start(name)
+        self.rt.dispatcher.wake()
+
+    async def configure_payment_simulator(
+        self,
+        *,
+        latency_ms: float | None = None,
+        failure_rate: float | None = None,
+        capacity: int | None = None,
+    ) -> dict[str, Any]:
+        """Turn the payment simulator's fault knobs at run time."""
+        knobs = self.rt.payment.configure(
+            latency_ms=latency_ms, failure_rate=failure_rate, capacity=capacity
+        )
+        return {"latency_ms": knobs.latency_ms, "failure_rate": knobs.failure_rate,
+                "capacity": knobs.capacity}
+
+    async def block_seats(self, show_id: str, seats: Iterable[str], blocked: bool = True) -> list[str]:
+        """Take seats out of service for a show (the cinema rejects paid bookings of them)."""
+        cinema = self._ready(self.rt.cinema)
+        return await cinema.ask(BlockSeats(show_id, tuple(seats), blocked), 10.0)
+
+    async def cancel_show(self, show_id: str) -> None:
+        """Cancel a show at the cinema: paid bookings not yet confirmed are rejected."""
+        cinema = self._ready(self.rt.cinema)
+        await cinema.ask(CancelShow(show_id), 10.0)
+
+    async def dead_letters(self) -> dict[str, list[Any]]:
+        """Messages each running service gave up on."""
+        return {
+            name: await s.dead_letters()
+            for name, s in self.rt.services.items()
+            if s.store.is_open
+        }
+
+    async def settle(self, timeout: float = 30.0) -> bool:
+        """Wait until no mail is waiting anywhere and no saga is mid-way (True), or time out.
+
+        Meant for tests, benchmarks and shutdown: "once the system is quiet".
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            quiet = True
+            for service in self.rt.services.values():
+                if service.mailbox.qsize() or not service.store.is_open:
+                    quiet = quiet and not service.mailbox.qsize()
+                    continue
+                if await service.store.read(pending_count):
+                    quiet = False
+            if quiet and await self.rt.reservation.query(_no_saga_midway):
+                return True
+            self.rt.dispatcher.wake()
+            await self.rt.reservation.sweep() if self.rt.reservation.ready else None
+            await asyncio.sleep(0.05)
+        return False
+
+
+def _no_saga_midway(conn: Any) -> bool:
+    from sqlalchemy import func, select
+
+    from backend.services.reservation.model import BOOKINGS
+
+    midway = conn.execute(
+        select(func.count()).select_from(BOOKINGS).where(BOOKINGS.c.status.not_in(saga.TERMINAL))
+    ).scalar_one()
+    return midway == 0

@@ -1,0 +1,1 @@
+"""The information service: the read side (CQRS), fed only by messages."""

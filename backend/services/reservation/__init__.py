@@ -1,0 +1,1 @@
+"""The reservation service: seat holds, the booking saga and the cancellation saga."""

@@ -1,0 +1,66 @@
+"""Reservation's tables.
+
+``seat_claims`` is what stops a seat being sold twice: its primary key is (show, seat),
+so two holds of one seat cannot both be written, in one process or many. A claim
+belongs to a hold, and to the booking made on that hold while the booking runs.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Table
+from sqlmodel import Field, SQLModel
+
+
+class HoldRow(SQLModel, table=True):
+    """Seats set aside for a clerk's customer until ``expires_at``."""
+
+    __tablename__ = "holds"
+    id: str = Field(primary_key=True)
+    show_id: str = Field(index=True)
+    seats: str  # JSON list of labels
+    state: str  # active | booked | released | expired
+    booking_id: str | None = None  # the booking running on this hold, if any
+    created_at: float
+    expires_at: float = Field(index=True)
+
+
+class SeatClaimRow(SQLModel, table=True):
+    """One seat of one show, taken by a hold (and its booking)."""
+
+    __tablename__ = "seat_claims"
+    show_id: str = Field(primary_key=True)
+    seat: str = Field(primary_key=True)
+    hold_id: str = Field(index=True)
+    booking_id: str | None = Field(default=None, index=True)
+    state: str  # held | sold
+
+
+class BookingRow(SQLModel, table=True):
+    """A booking and where its saga stands; ``version`` guards every transition."""
+
+    __tablename__ = "bookings"
+    id: str = Field(primary_key=True)
+    code: str = Field(unique=True)
+    hold_id: str = Field(index=True)
+    show_id: str
+    seats: str  # JSON list
+    tickets: str  # JSON {type: count}
+    amount: int
+    phone: str | None = Field(default=None, index=True)
+    method: str
+    status: str = Field(index=True)
+    version: int = 1
+    reason: str | None = None
+    payment_id: str | None = None
+    brand: str | None = None
+    last4: str | None = None
+    change: int | None = None
+    refunded: bool = False
+    ticket_numbers: str | None = None  # JSON list, once the cinema confirmed
+    created_at: float
+    updated_at: float
+
+
+HOLDS: Table = HoldRow.__table__  # type: ignore[assignment]
+SEAT_CLAIMS: Table = SeatClaimRow.__table__  # type: ignore[assignment]
+BOOKINGS: Table = BookingRow.__table__  # type: ignore[assignment]

@@ -1,0 +1,658 @@
+"""The reservation actor: holds seats, runs the booking and cancellation sagas.
+
+Booking: a transaction creates the booking on a live hold (PAYMENT_PENDING); then, with
+no transaction open, payment is asked to authorise with the booking id as idempotency
+key and a deadline; a second transaction records the outcome (PAID or FAILED). A paid
+booking is announced to the cinema, whose confirmation completes it (or whose rejection
+triggers a refund and frees the seats). If the payment ask times out the outcome is
+*unknown*: payment is asked to resolve the key (which voids a request that never
+arrived), now and later by a background reconciler, never guessed.
+
+Cancellation: CANCELLING → payment refunds → RELEASING → the cinema releases the seats →
+CANCELLED, all by durable messages, so a stopped cinema only delays the last step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+
+from typing import Any
+
+from sqlalchemy import and_, delete, select, update
+
+from backend.catalog import Catalog
+from backend.codes import new_booking_code
+from backend.errors import (
+    BoxOfficeError,
+    Busy,
+    HoldExpired,
+    InvalidInput,
+    NotCancellable,
+    NotFound,
+    PaymentDeclined,
+    PaymentPending,
+    PaymentUnavailable,
+    SeatUnavailable,
+    ServiceUnavailable,
+)
+from backend.messaging.envelope import Envelope
+from backend.messaging.journal import Tx, from_epoch
+from backend.messaging.messages import (
+    RESERVATION,
+    BookingCancelled,
+    BookingCompleted,
+    BookingFailed,
+    BookingPaid,
+    BookingRejected,
+    BookingRequested,
+    CancellationRequested,
+    HoldReleased,
+    PaymentRefunded,
+    ReleaseSeats,
+    RequestRefund,
+    SeatsConfirmed,
+    SeatsHeld,
+    SeatsRejected,
+    SeatsReleased,
+)
+from backend.messaging.requests import (
+    Authorize,
+    BookSeats,
+    CancelBooking,
+    HoldSeats,
+    PaymentOutcome,
+    ReleaseHold,
+    ResolvePayment,
+)
+from backend.pricing import quote
+from backend.runtime.actor import Actor
+from backend.runtime.clock import Clock
+from backend.services.base import EmitHook, Service
+from backend.services.payment.simulator import DECLINE_MESSAGES
+from backend.services.reservation import saga
+from backend.services.reservation.model import BOOKINGS, HOLDS, SEAT_CLAIMS
+from backend.tender import Cash
+
+log = logging.getLogger(__name__)
+
+
+class ReservationService(Service):
+    """Seats and sagas."""
+
+    tables = [HOLDS, SEAT_CLAIMS, BOOKINGS]
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Clock,
+        catalog: Catalog,
+        payment: Actor,
+        hold_seconds: float = 300.0,
+        max_seats: int = 10,
+        payment_timeout: float = 5.0,
+        sweep_interval: float = 1.0,
+        on_emit: EmitHook | None = None,
+        mailbox_size: int = 2000,
+    ) -> None:
+        super().__init__(
+            RESERVATION, url, clock=clock, on_emit=on_emit, mailbox_size=mailbox_size
+        )
+        self.catalog = catalog
+        self.payment = payment
+        self.hold_seconds = hold_seconds
+        self.max_seats = max_seats
+        self.payment_timeout = payment_timeout
+        self.sweep_interval = sweep_interval
+        self._sweeper: asyncio.Task[None] | None = None
+
+    # --- life cycle ---------------------------------------------------------------------
+
+    async def on_start(self) -> None:
+        await super().on_start()
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="reservation-sweeper")
+
+    async def on_stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
+        await super().on_stop()
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_interval)
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("reservation sweep failed: %s", exc)
+
+    async def sweep(self) -> None:
+        """Expire lapsed holds and settle payments whose outcome is unknown."""
+        await self.transact(self._expire_lapsed_holds)
+        stale = await self.query(self._stale_payments)
+        for booking_id in stale:
+            await self.reconcile(booking_id)
+
+    # --- asks ---------------------------------------------------------------------------
+
+    async def handle_ask(self, request: Any) -> Any:
+        if isinstance(request, HoldSeats):
+            return await self.hold(request)
+        if isinstance(request, BookSeats):
+            return await self.book(request)
+        if isinstance(request, ReleaseHold):
+            return await self.transact(self._release, request.hold_id)
+        if isinstance(request, CancelBooking):
+            return await self.cancel(request.code)
+        return await super().handle_ask(request)
+
+    # --- holds --------------------------------------------------------------------------
+
+    async def hold(self, request: HoldSeats) -> dict[str, Any]:
+        show = self.catalog.showtime(request.show_id)
+        if show.starts_at <= self.clock.now():
+            raise InvalidInput("This show has already started; choose a later showtime.")
+        if not request.seats:
+            raise InvalidInput("Choose at least one seat.")
+        if len(request.seats) > self.max_seats:
+            raise InvalidInput(f"At most {self.max_seats} seats can be held at once.")
+        labels: list[str] = []
+        for raw in request.seats:
+            spec = show.hall.seat(str(raw).strip())
+            if spec is None:
+                raise InvalidInput(f"{show.hall.name_en} has no seat “{raw}”.")
+            if spec.blocked:
+                raise SeatUnavailable(f"Seat {spec.label} is out of service.", [spec.label])
+            if spec.label in labels:
+                raise InvalidInput(f"Seat {spec.label} was chosen twice.")
+            labels.append(spec.label)
+        return await self.transact(self._hold, show.id, labels)
+
+    def _hold(self, tx: Tx, show_id: str, labels: list[str]) -> dict[str, Any]:
+        now = tx.now_epoch
+        lapsed = tx.conn.execute(
+            select(HOLDS)
+            .join(SEAT_CLAIMS, SEAT_CLAIMS.c.hold_id == HOLDS.c.id)
+            .where(
+                SEAT_CLAIMS.c.show_id == show_id,
+                SEAT_CLAIMS.c.seat.in_(labels),
+                HOLDS.c.state == "active",
+                HOLDS.c.booking_id.is_(None),
+                HOLDS.c.expires_at <= now,
+            )
+            .distinct()
+        ).all()
+        for row in lapsed:
+            self._end_hold(tx, row, "expired")
+        hold_id = "hold_" + uuid.uuid4().hex[:20]
+        expires = now + self.hold_seconds
+        tx.conn.execute(
+            HOLDS.insert(),
+            {
+                "id": hold_id,
+                "show_id": show_id,
+                "seats": json.dumps(labels),
+                "state": "active",
+                "created_at": now,
+                "expires_at": expires,
+            },
+        )
+        stmt = self.store.dialect_insert(SEAT_CLAIMS).values(
+            [{"show_id": show_id, "seat": s, "hold_id": hold_id, "state": "held"} for s in labels]
+        ).on_conflict_do_nothing()
+        if tx.conn.execute(stmt).rowcount != len(labels):
+            taken = sorted(
+                tx.conn.execute(
+                    select(SEAT_CLAIMS.c.seat).where(
+                        SEAT_CLAIMS.c.show_id == show_id,
+                        SEAT_CLAIMS.c.seat.in_(labels),
+                        SEAT_CLAIMS.c.hold_id != hold_id,
+                    )
+                ).scalars()
+            )
+            raise SeatUnavailable(
+                f"Seat{'s' if len(taken) > 1 else ''} {', '.join(taken)} "
+                f"{'are' if len(taken) > 1 else 'is'} already taken; choose other seats.",
+                taken,
+            )
+        expires_iso = from_epoch(expires).isoformat()
+        tx.emit(
+            SeatsHeld(hold_id=hold_id, show_id=show_id, seats=labels, expires_at=expires_iso),
+            correlation_id=hold_id,
+        )
+        tx.touched.add(show_id)
+        return {"id": hold_id, "show_id": show_id, "seats": labels, "expires_at": from_epoch(expires)}
+
+    def _end_hold(self, tx: Tx, hold: Any, reason: str) -> None:
+        """Free a hold's seats (it has no booking running) and say so."""
+        tx.conn.execute(
+            delete(SEAT_CLAIMS).where(
+                SEAT_CLAIMS.c.hold_id == hold.id, SEAT_CLAIMS.c.booking_id.is_(None)
+            )
+        )
+        tx.conn.execute(update(HOLDS).where(HOLDS.c.id == hold.id).values(state=reason))
+        tx.emit(
+            HoldReleased(
+                hold_id=hold.id, show_id=hold.show_id, seats=json.loads(hold.seats), reason=reason
+            ),
+            correlation_id=hold.id,
+        )
+        tx.touched.add(hold.show_id)
+
+    def _release(self, tx: Tx, hold_id: str) -> None:
+        hold = tx.conn.execute(select(HOLDS).where(HOLDS.c.id == hold_id)).first()
+        if hold is None:
+            raise NotFound("That seat hold does not exist.")
+        if hold.state == "booked":
+            raise InvalidInput("These seats were sold; cancel the booking instead.")
+        if hold.state != "active":
+            return  # released or expired already: nothing to do
+        if hold.booking_id is not None:
+            raise InvalidInput("A payment for these seats is in progress; wait for it to finish.")
+        self._end_hold(tx, hold, "released")
+
+    def _expire_lapsed_holds(self, tx: Tx) -> int:
+        rows = tx.conn.execute(
+            select(HOLDS)
+            .where(
+                HOLDS.c.state == "active",
+                HOLDS.c.booking_id.is_(None),
+                HOLDS.c.expires_at <= tx.now_epoch,
+            )
+            .limit(500)
+        ).all()
+        for row in rows:
+            self._end_hold(tx, row, "expired")
+        return len(rows)
+
+    # --- the booking saga ---------------------------------------------------------------
+
+    async def book(self, request: BookSeats) -> dict[str, Any]:
+        started = await self.transact(self._start_booking, request)
+        booking_id = started["id"]
+        authorize = Authorize(
+            idempotency_key=booking_id,
+            booking_id=booking_id,
+            amount=started["amount"],
+            method=request.method,
+            card=request.card,
+            cash_tendered=request.cash_tendered,
+        )
+        try:
+            outcome: PaymentOutcome | None = await self.payment.ask(
+                authorize, self.payment_timeout
+            )
+        except (PaymentUnavailable, ServiceUnavailable, Busy) as exc:
+            # Refused before anything was taken: the booking fails, the hold stays.
+            await self.transact(self._settle, booking_id, "refused", None, "payment unavailable")
+            if isinstance(exc, PaymentUnavailable):
+                raise
+            raise PaymentUnavailable(
+                "Payment is not available right now; nothing was charged and the seats are "
+                "still held. Try again in a few seconds.",
+                retry_after=3.0,
+            ) from exc
+        except (asyncio.TimeoutError, BoxOfficeError, Exception) as exc:
+            log.warning("payment for %s did not answer (%s); reconciling", booking_id, exc)
+            outcome = None
+        if outcome is None:
+            await self.transact(self._settle, booking_id, "unknown", None, "payment timed out")
+            booking = await self.reconcile(booking_id)
+            if booking is None or booking["status"] == saga.PAYMENT_UNKNOWN:
+                raise PaymentPending(
+                    f"Payment did not answer in time. Booking {started['code']} will be settled "
+                    "automatically; look it up in a moment before taking payment again.",
+                    started["code"],
+                )
+            if booking["status"] == saga.FAILED:
+                raise PaymentUnavailable(
+                    "Payment took too long to answer; nothing was charged and the seats are "
+                    "still held. Try again.",
+                    retry_after=1.0,
+                )
+            return booking
+        booking = await self.transact(self._settle, booking_id, None, outcome, None)
+        if booking["status"] == saga.FAILED:
+            reason = outcome.reason or "card_declined"
+            raise PaymentDeclined(
+                DECLINE_MESSAGES.get(reason, "The payment was declined; nothing was charged.")
+                + " The seats are still held.",
+                reason,
+            )
+        return booking
+
+    def _start_booking(self, tx: Tx, request: BookSeats) -> dict[str, Any]:
+        hold = tx.conn.execute(select(HOLDS).where(HOLDS.c.id == request.hold_id)).first()
+        if hold is None:
+            raise NotFound("That seat hold does not exist; choose the seats again.")
+        if hold.state == "booked":
+            raise InvalidInput("These seats have already been sold on this hold.")
+        if hold.state != "active" or hold.expires_at <= tx.now_epoch:
+            raise HoldExpired(
+                "The seat hold ran out and the seats were released; choose the seats again."
+            )
+        if hold.booking_id is not None:
+            raise InvalidInput("A payment for these seats is already in progress.")
+        seats = json.loads(hold.seats)
+        show = self.catalog.showtime(hold.show_id)
+        tickets = dict(request.tickets)
+        amount = quote(self.catalog, show, seats, tickets).total
+        if request.method == "cash":
+            Cash(request.cash_tendered if request.cash_tendered is not None else 0).check(amount)
+        booking_id = "bk_" + uuid.uuid4().hex[:20]
+        code = new_booking_code()
+        while tx.conn.execute(select(BOOKINGS.c.id).where(BOOKINGS.c.code == code)).first():
+            code = new_booking_code()
+        now = tx.now_epoch
+        tx.conn.execute(
+            BOOKINGS.insert(),
+            {
+                "id": booking_id,
+                "code": code,
+                "hold_id": hold.id,
+                "show_id": hold.show_id,
+                "seats": hold.seats,
+                "tickets": json.dumps(tickets),
+                "amount": amount,
+                "phone": request.phone,
+                "method": request.method,
+                "status": saga.PAYMENT_PENDING,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        claimed = tx.conn.execute(
+            update(HOLDS)
+            .where(HOLDS.c.id == hold.id, HOLDS.c.booking_id.is_(None))
+            .values(booking_id=booking_id)
+        ).rowcount
+        if claimed != 1:
+            raise InvalidInput("A payment for these seats is already in progress.")
+        tx.conn.execute(
+            update(SEAT_CLAIMS).where(SEAT_CLAIMS.c.hold_id == hold.id).values(booking_id=booking_id)
+        )
+        tx.emit(
+            BookingRequested(
+                booking_id=booking_id,
+                code=code,
+                hold_id=hold.id,
+                show_id=hold.show_id,
+                seats=seats,
+                tickets=tickets,
+                amount=amount,
+                phone=request.phone,
+                method=request.method,
+            ),
+            correlation_id=booking_id,
+            causation_id=None,
+        )
+        return {"id": booking_id, "code": code, "amount": amount}
+
+    def _settle(
+        self,
+        tx: Tx,
+        booking_id: str,
+        event: str | None,
+        outcome: PaymentOutcome | None,
+        reason: str | None,
+    ) -> dict[str, Any]:
+        """Record what payment said (or that it said nothing) on the booking."""
+        if event is None and outcome is not None:
+            event = "captured" if outcome.status == "captured" else "refused"
+            reason = None if event == "captured" else (outcome.reason or outcome.status)
+        assert event is not None
+        row = self._transition(tx, booking_id, event, reason=reason)
+        if row is None:
+            return _booking_dict(self._row(tx, booking_id))
+        if row.status == saga.PAID and outcome is not None:
+            tx.conn.execute(
+                update(BOOKINGS)
+                .where(BOOKINGS.c.id == booking_id)
+                .values(
+                    payment_id=outcome.payment_id,
+                    brand=outcome.brand,
+                    last4=outcome.last4,
+                    change=outcome.change,
+                )
+            )
+            tx.conn.execute(update(HOLDS).where(HOLDS.c.id == row.hold_id).values(state="booked"))
+            tx.conn.execute(
+                update(SEAT_CLAIMS)
+                .where(SEAT_CLAIMS.c.booking_id == booking_id)
+                .values(state="sold")
+            )
+            tx.emit(
+                BookingPaid(
+                    booking_id=booking_id,
+                    code=row.code,
+                    show_id=row.show_id,
+                    seats=json.loads(row.seats),
+                    amount=row.amount,
+                    payment_id=outcome.payment_id or "",
+                ),
+                correlation_id=booking_id,
+            )
+        elif row.status == saga.FAILED:
+            # Nothing was taken: the hold (if still live) goes back to the clerk.
+            tx.conn.execute(
+                update(HOLDS)
+                .where(HOLDS.c.id == row.hold_id, HOLDS.c.booking_id == booking_id)
+                .values(booking_id=None)
+            )
+            tx.conn.execute(
+                update(SEAT_CLAIMS)
+                .where(SEAT_CLAIMS.c.booking_id == booking_id)
+                .values(booking_id=None)
+            )
+            tx.emit(
+                BookingFailed(booking_id=booking_id, code=row.code, reason=reason or "declined"),
+                correlation_id=booking_id,
+            )
+        return _booking_dict(self._row(tx, booking_id))
+
+    async def reconcile(self, booking_id: str) -> dict[str, Any] | None:
+        """Ask payment what became of an unknown payment and record it."""
+        try:
+            outcome = await self.payment.ask(
+                ResolvePayment(idempotency_key=booking_id, booking_id=booking_id),
+                self.payment_timeout,
+            )
+        except (asyncio.TimeoutError, BoxOfficeError) as exc:
+            log.info("payment of %s still unknown: %s", booking_id, exc)
+            return await self.query(lambda c: _booking_dict(self._row_conn(c, booking_id)))
+        return await self.transact(self._settle, booking_id, None, outcome, None)
+
+    def _stale_payments(self, conn: Any) -> list[str]:
+        """Bookings whose payment outcome nobody is waiting for any more."""
+        cutoff = self.clock.now().timestamp() - 2 * self.payment_timeout
+        return list(
+            conn.execute(
+                select(BOOKINGS.c.id).where(
+                    (BOOKINGS.c.status == saga.PAYMENT_UNKNOWN)
+                    | and_(
+                        BOOKINGS.c.status == saga.PAYMENT_PENDING,
+                        BOOKINGS.c.updated_at <= cutoff,
+                    )
+                ).limit(100)
+            ).scalars()
+        )
+
+    # --- the cancellation saga ----------------------------------------------------------
+
+    async def cancel(self, code: str) -> dict[str, Any]:
+        return await self.transact(self._cancel, code)
+
+    def _cancel(self, tx: Tx, code: str) -> dict[str, Any]:
+        row = tx.conn.execute(select(BOOKINGS).where(BOOKINGS.c.code == code)).first()
+        if row is None:
+            raise NotFound(f"No booking has the code {code}.")
+        show = self.catalog.showtime(row.show_id)
+        if row.status in (saga.PAID, saga.COMPLETED) and show.starts_at <= tx.now:
+            raise NotCancellable("The show has already started; its tickets cannot be refunded.")
+        moved = self._transition(tx, row.id, "cancel")
+        if moved is None:
+            raise NotCancellable(_why_not_cancellable(row.status, code))
+        tx.emit(CancellationRequested(booking_id=row.id, code=code), correlation_id=row.id)
+        tx.emit(
+            RequestRefund(booking_id=row.id, code=code, reason="cancelled by customer"),
+            correlation_id=row.id,
+        )
+        return _booking_dict(self._row(tx, row.id))
+
+    # --- deliveries ---------------------------------------------------------------------
+
+    def on_SeatsConfirmed(self, tx: Tx, env: Envelope) -> None:
+        msg: SeatsConfirmed = env.payload  # type: ignore[assignment]
+        row = self._transition(tx, msg.booking_id, "confirmed")
+        if row is None:
+            return
+        tx.conn.execute(
+            update(BOOKINGS)
+            .where(BOOKINGS.c.id == msg.booking_id)
+            .values(ticket_numbers=json.dumps(msg.tickets))
+        )
+        tx.emit(
+            BookingCompleted(
+                booking_id=row.id,
+                code=row.code,
+                show_id=row.show_id,
+                seats=json.loads(row.seats),
+                tickets=msg.tickets,
+            ),
+            correlation_id=env.correlation_id,
+            causation_id=env.message_id,
+        )
+
+    def on_SeatsRejected(self, tx: Tx, env: Envelope) -> None:
+        msg: SeatsRejected = env.payload  # type: ignore[assignment]
+        row = self._transition(tx, msg.booking_id, "rejected", reason=msg.reason)
+        if row is None:
+            return
+        tx.emit(
+            RequestRefund(booking_id=row.id, code=row.code, reason=f"rejected: {msg.reason}"),
+            correlation_id=env.correlation_id,
+            causation_id=env.message_id,
+        )
+
+    def on_PaymentRefunded(self, tx: Tx, env: Envelope) -> None:
+        msg: PaymentRefunded = env.payload  # type: ignore[assignment]
+        row = self._transition(tx, msg.booking_id, "refunded", refunded=True)
+        if row is None:
+            return
+        seats = json.loads(row.seats)
+        if row.status == saga.REJECTED:
+            self._free_seats(tx, row, "rejected")
+            tx.emit(
+                BookingRejected(
+                    booking_id=row.id,
+                    code=row.code,
+                    show_id=row.show_id,
+                    seats=seats,
+                    reason=row.reason or "rejected by the cinema",
+                ),
+                correlation_id=env.correlation_id,
+                causation_id=env.message_id,
+            )
+        else:  # RELEASING: money is back, now the cinema gives up the seats
+            tx.emit(
+                ReleaseSeats(booking_id=row.id, code=row.code, show_id=row.show_id, seats=seats),
+                correlation_id=env.correlation_id,
+                causation_id=env.message_id,
+            )
+
+    def on_SeatsReleased(self, tx: Tx, env: Envelope) -> None:
+        msg: SeatsReleased = env.payload  # type: ignore[assignment]
+        row = self._transition(tx, msg.booking_id, "released")
+        if row is None:
+            return
+        self._free_seats(tx, row, "cancelled")
+        tx.emit(
+            BookingCancelled(
+                booking_id=row.id, code=row.code, show_id=row.show_id, seats=json.loads(row.seats)
+            ),
+            correlation_id=env.correlation_id,
+            causation_id=env.message_id,
+        )
+
+    def _free_seats(self, tx: Tx, row: Any, hold_state: str) -> None:
+        tx.conn.execute(delete(SEAT_CLAIMS).where(SEAT_CLAIMS.c.booking_id == row.id))
+        tx.conn.execute(update(HOLDS).where(HOLDS.c.id == row.hold_id).values(state=hold_state))
+        tx.touched.add(row.show_id)
+
+    # --- state ---------------------------------------------------------------------------
+
+    def _transition(self, tx: Tx, booking_id: str, event: str, **changes: Any) -> Any:
+        """Move a booking by the saga's rules, guarded by its version. None if not applicable."""
+        row = self._row(tx, booking_id)
+        if row is None:
+            raise LookupError(f"no booking {booking_id}")
+        status = saga.next_status(row.status, event)
+        if status is None:
+            return None
+        moved = tx.conn.execute(
+            update(BOOKINGS)
+            .where(BOOKINGS.c.id == booking_id, BOOKINGS.c.version == row.version)
+            .values(status=status, version=row.version + 1, updated_at=tx.now_epoch, **changes)
+        ).rowcount
+        if moved != 1:
+            raise RuntimeError(f"booking {booking_id} changed under us; will retry")
+        tx.touched.add(booking_id)
+        return self._row(tx, booking_id)
+
+    def _row(self, tx: Tx, booking_id: str) -> Any:
+        return self._row_conn(tx.conn, booking_id)
+
+    @staticmethod
+    def _row_conn(conn: Any, booking_id: str) -> Any:
+        return conn.execute(select(BOOKINGS).where(BOOKINGS.c.id == booking_id)).first()
+
+    async def booking_by_code(self, code: str) -> dict[str, Any] | None:
+        """The write side's record of a booking (its status is the freshest there is)."""
+        return await self.query(
+            lambda c: _booking_dict(
+                c.execute(select(BOOKINGS).where(BOOKINGS.c.code == code)).first()
+            )
+        )
+
+    async def wait_for_status(
+        self, booking_id: str, statuses: frozenset[str], timeout: float
+    ) -> dict[str, Any] | None:
+        """Wait until the booking is in one of ``statuses`` (None on timeout)."""
+
+        async def check() -> dict[str, Any] | None:
+            row = await self.query(lambda c: _booking_dict(self._row_conn(c, booking_id)))
+            return row if row is not None and row["status"] in statuses else None
+
+        return await self.wait_for(booking_id, check, timeout)
+
+
+def _booking_dict(row: Any) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    data = dict(row._mapping)
+    data["seats"] = json.loads(data["seats"])
+    data["tickets"] = json.loads(data["tickets"])
+    data["ticket_numbers"] = json.loads(data["ticket_numbers"]) if data["ticket_numbers"] else []
+    data["created_at"] = from_epoch(data["created_at"])
+    data["updated_at"] = from_epoch(data["updated_at"])
+    return data
+
+
+def _why_not_cancellable(status: str, code: str) -> str:
+    if status in (saga.CANCELLING, saga.RELEASING, saga.CANCELLED):
+        return f"Booking {code} is already cancelled."
+    if status == saga.FAILED:
+        return f"Booking {code} was never paid, so there is nothing to cancel."
+    if status in (saga.REJECTING, saga.REJECTED):
+        return f"Booking {code} was rejected by the cinema and is refunded automatically."
+    if status in (saga.PAYMENT_PENDING, saga.PAYMENT_UNKNOWN):
+        return f"The payment of booking {code} is still being confirmed; try again in a moment."
+    return f"Booking {code} cannot be cancelled now ({status})."
+
+
