@@ -52,9 +52,11 @@ class PaymentDeclined(BoxOfficeError):
 
     code = "payment_declined"
 
-    def __init__(self, message: str, reason: str = "declined") -> None:
+    def __init__(self, message: str, reason: str = "declined", booking_id: str | None = None) -> None:
         super().__init__(message)
         self.reason = reason
+        #: The failed booking attempt (its history shows the decline).
+        self.booking_id = booking_id
 
 
 class PaymentUnavailable(BoxOfficeError):
@@ -65,9 +67,13 @@ class PaymentUnavailable(BoxOfficeError):
 
     code = "payment_unavailable"
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, booking_id: str | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        #: The failed booking attempt, when one was recorded.
+        self.booking_id = booking_id
 
 
 class PaymentPending(BoxOfficeError):

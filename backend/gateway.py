@@ -19,7 +19,14 @@ from typing import Any
 from backend.bootstrap import Runtime, build_runtime
 from backend.catalog import Catalog
 from backend.codes import normalise_code
-from backend.errors import BoxOfficeError, InvalidInput, NotFound, ServiceUnavailable
+from backend.errors import (
+    BoxOfficeError,
+    InvalidInput,
+    NotFound,
+    PaymentDeclined,
+    PaymentUnavailable,
+    ServiceUnavailable,
+)
 from backend.messaging.journal import from_epoch, pending_count
 from backend.messaging.messages import SERVICES
 from backend.messaging.requests import (
@@ -199,11 +206,14 @@ class BoxOffice:
         if isinstance(seats, str):
             seats = [seats]
         reply = await self._ask_reservation(HoldSeats(show_id, tuple(seats)))
+        await self._catch_up_seats(reply["show_id"], reply["id"], held=True)
         return HoldInfo(reply["id"], reply["show_id"], tuple(reply["seats"]), reply["expires_at"])
 
     async def release(self, hold_id: str) -> None:
         """Give held seats back (the clerk left the seat map without selling)."""
-        await self._ask_reservation(ReleaseHold(hold_id))
+        show_id = await self._ask_reservation(ReleaseHold(hold_id))
+        if show_id:
+            await self._catch_up_seats(show_id, hold_id, held=False)
 
     async def book(
         self,
@@ -232,7 +242,12 @@ class BoxOffice:
         else:
             raise InvalidInput("Payment must be a Card or Cash.")
         timeout = self.settings.payment_timeout_s * 2 + 10
-        reply = await self._ask_reservation(request, timeout)
+        try:
+            reply = await self._ask_reservation(request, timeout)
+        except (PaymentDeclined, PaymentUnavailable) as exc:
+            if exc.booking_id:  # the failed attempt shows in history before we say so
+                await self._catch_up(exc.booking_id, saga.FAILED)
+            raise
         await self._catch_up(reply["id"], reply["status"])
         return self._from_write_side(reply)
 
@@ -271,6 +286,19 @@ class BoxOffice:
             return True if found is not None and found[0].status_rank >= rank else None
 
         await information.wait_for(booking_id, check, timeout)
+
+    async def _catch_up_seats(self, show_id: str, hold_id: str, *, held: bool) -> None:
+        """Wait (briefly) until the seat view shows a hold taken (or given back)."""
+        information = self.rt.information
+        if not information.ready:
+            return
+
+        async def check() -> bool | None:
+            rows = await information.seats(show_id)
+            present = any(r.ref == hold_id for r in rows)
+            return True if present == held else None
+
+        await information.wait_for(show_id, check, VIEW_WAIT)
 
     # --- looking up ---------------------------------------------------------------------
 

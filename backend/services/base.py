@@ -156,15 +156,17 @@ class Service(Actor):
             raise
         except Exception:
             log.warning("%s: a batch of %d failed; applying one by one", self.name, len(batch))
+            tried = 1 if len(batch) == 1 else 0  # a batch of one was the message's first try
             for d in batch:
-                await self._apply_alone(d)
+                await self._apply_alone(d, tried)
             return
         for d in batch:
             d.settle(d.claimed, True)
 
-    async def _apply_alone(self, delivery: Deliver) -> None:
+    async def _apply_alone(self, delivery: Deliver, tried: int) -> None:
         envelope = delivery.claimed.envelope
-        for _attempt in range(2):  # the message itself, then one retry
+        error = "failed in its batch"
+        for _attempt in range(2 - tried):  # the message itself, then one retry
             try:
                 await self.transact(self._apply, [envelope])
             except StorageError:

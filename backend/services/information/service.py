@@ -172,6 +172,12 @@ class InformationService(Service):
     def on_PaymentRefunded(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._booking(tx, env, m.booking_id, None, refunded_amount=m.amount)
+        # a refunded cancellation now waits for the cinema to release the seats
+        tx.conn.execute(
+            update(BOOKING_VIEW)
+            .where(BOOKING_VIEW.c.booking_id == m.booking_id, BOOKING_VIEW.c.status == "CANCELLING")
+            .values(status="RELEASING", status_rank=STATUS_RANK["RELEASING"])
+        )
 
     # --- from the cinema ----------------------------------------------------------------
 
@@ -181,7 +187,12 @@ class InformationService(Service):
 
     def on_SeatsRejected(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
-        self._booking(tx, env, m.booking_id, None, reason=m.reason)
+        tx.conn.execute(  # the saga only takes a rejection of a booking that is merely paid
+            update(BOOKING_VIEW)
+            .where(BOOKING_VIEW.c.booking_id == m.booking_id, BOOKING_VIEW.c.status == "PAID")
+            .values(status="REJECTING", status_rank=STATUS_RANK["REJECTING"], reason=m.reason)
+        )
+        self._booking(tx, env, m.booking_id, None)
 
     def on_SeatsReleased(self, tx: Tx, env: Envelope) -> None:
         self._booking(tx, env, env.payload.booking_id, None)

@@ -15,8 +15,12 @@ from dataclasses import dataclass
 from backend.tender import TEST_CARD_OUTCOMES
 
 DECLINE_MESSAGES = {
-    "card_declined": "The card was declined by its bank. Ask for another card or cash.",
-    "insufficient_funds": "The card has insufficient funds. Ask for another card or cash.",
+    "card_declined": (
+        "The card was declined by its bank; nothing was charged. Ask for another card or cash."
+    ),
+    "insufficient_funds": (
+        "The card has insufficient funds; nothing was charged. Ask for another card or cash."
+    ),
     "processing_error": (
         "The card processor had an error and nothing was charged. Try again, or use "
         "another card or cash."

@@ -245,17 +245,19 @@ class ReservationService(Service):
         )
         tx.touched.add(hold.show_id)
 
-    def _release(self, tx: Tx, hold_id: str) -> None:
+    def _release(self, tx: Tx, hold_id: str) -> str | None:
+        """Free a hold's seats; returns its show (None when there was nothing to free)."""
         hold = tx.conn.execute(select(HOLDS).where(HOLDS.c.id == hold_id)).first()
         if hold is None:
             raise NotFound("That seat hold does not exist.")
         if hold.state == "booked":
             raise InvalidInput("These seats were sold; cancel the booking instead.")
         if hold.state != "active":
-            return  # released or expired already: nothing to do
+            return None  # released or expired already: nothing to do
         if hold.booking_id is not None:
             raise InvalidInput("A payment for these seats is in progress; wait for it to finish.")
         self._end_hold(tx, hold, "released")
+        return hold.show_id
 
     def _expire_lapsed_holds(self, tx: Tx) -> int:
         rows = tx.conn.execute(
@@ -292,11 +294,13 @@ class ReservationService(Service):
             # Refused before anything was taken: the booking fails, the hold stays.
             await self.transact(self._settle, booking_id, "refused", None, "payment unavailable")
             if isinstance(exc, PaymentUnavailable):
+                exc.booking_id = booking_id
                 raise
             raise PaymentUnavailable(
                 "Payment is not available right now; nothing was charged and the seats are "
                 "still held. Try again in a few seconds.",
                 retry_after=3.0,
+                booking_id=booking_id,
             ) from exc
         except (asyncio.TimeoutError, BoxOfficeError, Exception) as exc:
             log.warning("payment for %s did not answer (%s); reconciling", booking_id, exc)
@@ -315,6 +319,7 @@ class ReservationService(Service):
                     "Payment took too long to answer; nothing was charged and the seats are "
                     "still held. Try again.",
                     retry_after=1.0,
+                    booking_id=booking_id,
                 )
             return booking
         booking = await self.transact(self._settle, booking_id, None, outcome, None)
@@ -324,6 +329,7 @@ class ReservationService(Service):
                 DECLINE_MESSAGES.get(reason, "The payment was declined; nothing was charged.")
                 + " The seats are still held.",
                 reason,
+                booking_id,
             )
         return booking
 

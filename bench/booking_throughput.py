@@ -1,0 +1,248 @@
+"""Booking throughput of the box office, and how close it comes to what the disk allows.
+
+    uv run python bench/booking_throughput.py [--clients 100] [--bookings 2000]
+                                              [--data-dir DIR] [--time-limit S] [--json]
+
+What it measures: a ``BoxOffice`` on a fresh data directory (payment latency 0) is warmed
+up, then N concurrent clients (asyncio tasks) each loop hold 1-2 seats -> book by card ->
+wait until the history view shows the booking COMPLETED. Every client owns its own seats
+(a precomputed pool over all not-yet-started shows of the 7 published days), so no two
+clients collide. Latency runs from before ``hold`` to COMPLETED visible in the view: the
+whole saga (reservation, payment, cinema, information and the dispatcher in between).
+
+How to read it:
+  * bookings/s and p50/p95/p99 latency: what a box office full of clerks would see.
+  * errors: by exception type; a healthy run has none.
+  * audit: after ``settle()`` the invariant auditor checks seats, money and views agree.
+  * write commits/booking: write transactions (BEGIN IMMEDIATE ... COMMIT) committed on
+    the four service databases during the measured window, divided by bookings. Read
+    transactions are counted apart (they never touch the WAL).
+  * limit: a plain sqlite3 loop on the same disk (WAL, synchronous=NORMAL, one small
+    INSERT per BEGIN IMMEDIATE transaction) does bookings x commits/booking commits;
+    commits/s / commits-per-booking is the bookings/s the disk would allow if commits
+    were all the box office did. ratio = measured bookings/s / that limit: how much of
+    the cost is the commits themselves (1.0) rather than Python around them.
+Targets (2-core machine, 100 clients): >= 200 bookings/s, p99 < 100 ms, ratio >= 0.3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import event
+
+from backend import BoxOffice, Card, Settings
+from backend.audit import audit
+
+CARD_NUMBER = "4242424242424242"
+CARD = Card(CARD_NUMBER, "12/30", "123")
+TARGET_RATE, TARGET_P99_MS, TARGET_RATIO = 200.0, 100.0, 0.3
+WARMUP_BOOKINGS, WARMUP_CLIENTS = 30, 5
+
+
+async def seat_units(office: BoxOffice, rng: random.Random) -> list[tuple[str, list[str]]]:
+    """(show_id, 1-2 seats) units over every show not starting within 30 minutes."""
+    soon = office.clock.now() + timedelta(minutes=30)
+    units: list[tuple[str, list[str]]] = []
+    for day in office.days():
+        for summary in await office.showtimes(day):
+            if summary.starts_at <= soon:
+                continue
+            seats = [s.label for s in office.catalog.showtime(summary.id).hall.seats
+                     if not s.blocked]
+            i = 0
+            while i < len(seats):
+                n = rng.choice((1, 2))
+                units.append((summary.id, seats[i:i + n]))
+                i += n
+    rng.shuffle(units)  # spread every client over all shows
+    return units
+
+
+class Run:
+    """Shared state of one measured phase."""
+
+    def __init__(self, budget: int, deadline: float) -> None:
+        self.budget, self.deadline = budget, deadline
+        self.latencies: list[float] = []
+        self.errors: Counter[str] = Counter()
+
+
+async def client(office: BoxOffice, run: Run, units: list[tuple[str, list[str]]]) -> None:
+    for show_id, seats in units:
+        if run.budget <= 0 or time.perf_counter() > run.deadline:
+            return
+        run.budget -= 1
+        t0 = time.perf_counter()
+        try:
+            hold = await office.hold(show_id, seats)
+            booking = await office.book(hold.id, tickets={"adult": len(seats)}, payment=CARD)
+            done = await office.wait_for_booking(booking.code, ("COMPLETED",))
+            if done is None:
+                run.errors["ViewTimeout(not COMPLETED in 10 s)"] += 1
+                continue
+        except Exception as exc:  # noqa: BLE001 - a benchmark counts, it does not stop
+            run.errors[type(exc).__name__] += 1
+            continue
+        run.latencies.append(time.perf_counter() - t0)
+
+
+async def drive(office: BoxOffice, units: list, clients: int, budget: int, limit: float) -> Run:
+    run = Run(budget, time.perf_counter() + limit)
+    await asyncio.gather(*(client(office, run, units[i::clients]) for i in range(clients)))
+    return run
+
+
+def count_commits(office: BoxOffice) -> dict[str, Counter[str]]:
+    """Listen to every service engine's commits: {service: {"write": n, "read": n}}."""
+    counts: dict[str, Counter[str]] = {}
+    for name, service in office.runtime.services.items():
+        counts[name] = Counter()
+
+        def on_commit(conn, counter=counts[name]) -> None:
+            ro = conn.get_execution_options().get("readonly", False)
+            counter["read" if ro else "write"] += 1
+
+        event.listen(service.store._engine, "commit", on_commit)
+    return counts
+
+
+def plain_sqlite_commits_per_s(parent: Path, commits: int) -> float:
+    """Commits/s of a bare sqlite3 loop, one small INSERT per BEGIN IMMEDIATE transaction."""
+    fd, name = tempfile.mkstemp(prefix="limit-", suffix=".db", dir=parent)
+    path = Path(name)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, at REAL, v TEXT)")
+        t0 = time.perf_counter()
+        for i in range(commits):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO t (at, v) VALUES (?, ?)", (time.time(), f"row {i}"))
+            conn.execute("COMMIT")
+        elapsed = time.perf_counter() - t0
+        conn.close()
+        return commits / elapsed
+    finally:
+        os.close(fd)
+        for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            p.unlink(missing_ok=True)
+
+
+def pct(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] * 1000 if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+async def main(args: argparse.Namespace) -> int:
+    if args.data_dir:
+        data_dir = Path(args.data_dir).expanduser().resolve()
+        if data_dir.exists() and any(data_dir.iterdir()):
+            sys.exit(f"{data_dir} is not empty: the benchmark needs a fresh data directory.")
+        data_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        data_dir = Path(tempfile.mkdtemp(prefix="cinema-bench-"))
+    settings = Settings(data_dir=data_dir, payment_latency_ms=0)
+    rng = random.Random(args.seed)
+    try:
+        async with BoxOffice.open(settings) as office:
+            units = await seat_units(office, rng)
+            need = WARMUP_BOOKINGS + args.bookings
+            if len(units) < need:
+                print(f"note: only {len(units)} seat units for {need} bookings", file=sys.stderr)
+            warm, units = units[:WARMUP_BOOKINGS], units[WARMUP_BOOKINGS:]
+            await drive(office, warm, WARMUP_CLIENTS, WARMUP_BOOKINGS, 60)
+            await office.settle()
+            commits = count_commits(office)
+            t0 = time.perf_counter()
+            run = await drive(office, units, args.clients, args.bookings, args.time_limit)
+            elapsed = time.perf_counter() - t0
+            snapshot = {n: Counter(c) for n, c in commits.items()}
+            settled = await office.settle(60)
+            report = await asyncio.to_thread(audit, settings, office.catalog, (CARD_NUMBER,))
+        done = len(run.latencies)
+        rate = done / elapsed if elapsed else 0.0
+        writes = sum(c["write"] for c in snapshot.values())
+        reads = sum(c["read"] for c in snapshot.values())
+        cpb = writes / done if done else float("nan")
+        limit_commits = max(1, round(done * cpb)) if done else 1000
+        commits_s = plain_sqlite_commits_per_s(data_dir.parent, limit_commits)
+        limit = commits_s / cpb if done else float("nan")
+        ratio = rate / limit if done else 0.0
+        p50, p95, p99 = (pct(run.latencies, q) for q in (50, 95, 99))
+    finally:
+        if not args.data_dir and not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+    print(f"box office: {args.clients} clients, {done} bookings in {elapsed:.2f} s "
+          f"(data dir {data_dir})")
+    print(f"  throughput   {rate:8.1f} bookings/s   target >= {TARGET_RATE:.0f}   "
+          f"{verdict(rate >= TARGET_RATE)}")
+    print(f"  latency p50  {p50:8.1f} ms")
+    print(f"  latency p95  {p95:8.1f} ms")
+    print(f"  latency p99  {p99:8.1f} ms           target <  {TARGET_P99_MS:.0f}   "
+          f"{verdict(p99 < TARGET_P99_MS)}")
+    print(f"  errors       {dict(run.errors) or 'none'}")
+    print(f"  settled      {settled}")
+    print(f"  audit        {'all invariants hold' if report.ok else 'VIOLATIONS'}"
+          f"  {dict(report.counts)}")
+    for v in report.violations:
+        print(f"    - {v}")
+    per = ", ".join(f"{n} {c['write'] / max(done, 1):.2f}" for n, c in snapshot.items())
+    print(f"  write commits/booking {cpb:.2f} ({per}); read txns/booking "
+          f"{reads / max(done, 1):.2f}")
+    print(f"plain sqlite3 on the same disk: {limit_commits} commits at {commits_s:,.0f} commits/s")
+    print(f"  limit        {limit:8.1f} bookings/s   (commits/s / {cpb:.2f})")
+    print(f"  ratio        {ratio:8.3f}                target >= {TARGET_RATIO}   "
+          f"{verdict(ratio >= TARGET_RATIO)}")
+    if args.json:
+        print(json.dumps({
+            "clients": args.clients, "bookings": done, "seconds": round(elapsed, 3),
+            "bookings_per_s": round(rate, 1), "p50_ms": round(p50, 1),
+            "p95_ms": round(p95, 1), "p99_ms": round(p99, 1), "errors": dict(run.errors),
+            "audit_ok": report.ok, "settled": settled,
+            "write_commits_per_booking": round(cpb, 2),
+            "read_txns_per_booking": round(reads / max(done, 1), 2),
+            "sqlite_commits_per_s": round(commits_s), "limit_bookings_per_s": round(limit, 1),
+            "ratio": round(ratio, 3),
+            "pass": {"rate": rate >= TARGET_RATE, "p99": p99 < TARGET_P99_MS,
+                     "ratio": ratio >= TARGET_RATIO},
+        }))
+    return 0 if report.ok and not run.errors else 1
+
+
+def parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--clients", type=int, default=100, help="concurrent clients (100)")
+    p.add_argument("--bookings", type=int, default=2000, help="bookings to make (2000)")
+    p.add_argument("--data-dir", help="use this (empty or new) data dir instead of a temp one")
+    p.add_argument("--time-limit", type=float, default=120.0, help="seconds, at most (120)")
+    p.add_argument("--seed", type=int, default=1, help="seat shuffling seed (1)")
+    p.add_argument("--keep", action="store_true", help="keep the temporary data dir")
+    p.add_argument("--json", action="store_true", help="print a JSON line of the figures")
+    return p.parse_args()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING)
+    sys.exit(asyncio.run(main(parse())))
