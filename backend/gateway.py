@@ -201,11 +201,17 @@ class BoxOffice:
 
     # --- selling ------------------------------------------------------------------------
 
-    async def hold(self, show_id: str, seats: Iterable[str]) -> HoldInfo:
-        """Set seats aside for a while; raises SeatUnavailable if any is taken."""
+    async def hold(
+        self, show_id: str, seats: Iterable[str], *, replaces: str | None = None
+    ) -> HoldInfo:
+        """Set seats aside for a while; raises SeatUnavailable if any is taken.
+
+        ``replaces``: a hold of this clerk's to give back in the same step (the selection
+        changed); if the new seats are unavailable the old hold is kept.
+        """
         if isinstance(seats, str):
             seats = [seats]
-        reply = await self._ask_reservation(HoldSeats(show_id, tuple(seats)))
+        reply = await self._ask_reservation(HoldSeats(show_id, tuple(seats), replaces))
         await self._catch_up_seats(reply["show_id"], reply["id"], held=True)
         return HoldInfo(reply["id"], reply["show_id"], tuple(reply["seats"]), reply["expires_at"])
 
@@ -299,6 +305,54 @@ class BoxOffice:
             return True if present == held else None
 
         await information.wait_for(show_id, check, VIEW_WAIT)
+
+    async def watch_seat_map(self, show_id: str, interval: float = 0.5) -> AsyncIterator[SeatMap]:
+        """Yield the seat map now and again whenever it changes (other terminals included).
+
+        Changes made in this process wake it at once; others are seen within ``interval``.
+        """
+        information = self._ready(self.rt.information)
+        last: SeatMap | None = None
+        while True:
+            current = await self.seat_map(show_id)
+            if current != last:
+                last = current
+                yield current
+
+            async def changed() -> bool | None:
+                return True if await self.seat_map(show_id) != last else None
+
+            await information.wait_for(show_id, changed, 3600.0, poll=interval)
+
+    async def watch_booking(self, code: str, interval: float = 0.5) -> AsyncIterator[Booking]:
+        """Yield a booking now and whenever its timeline grows, until its saga rests."""
+        code = self._code(code)
+        information = self._ready(self.rt.information)
+        last: Booking | None = None
+        while True:
+            try:
+                current = await self.booking(code)
+            except NotFound:
+                current = None
+            if current is not None and current != last:
+                last = current
+                yield current
+                if current.status in saga.TERMINAL and current.status != saga.COMPLETED:
+                    return
+                if current.status == saga.COMPLETED and any(
+                    s.step == "BookingCompleted" for s in current.timeline
+                ):
+                    return
+            key = current.id if current is not None else code
+
+            async def changed() -> bool | None:
+                try:
+                    now = await self.booking(code)
+                except NotFound:
+                    return None
+                return True if now != last else None
+
+            await information.wait_for(key, changed, 3600.0, poll=interval)
 
     # --- looking up ---------------------------------------------------------------------
 

@@ -86,3 +86,37 @@ async def test_morning_show_and_premium_seat_prices(office: BoxOffice):
     premium = next(s for s in (await office.seat_map(show.id)).seats if s.kind == "premium")
     quote = office.quote(show.id, [premium.label], {"adult": 1})
     assert quote.total == 14000 - 4000 + 2000
+
+
+async def test_changing_the_selection_swaps_holds_atomically(office: BoxOffice):
+    show = await tomorrow_show(office)
+    first = await office.hold(show.id, ["J1", "J2"])
+    second = await office.hold(show.id, ["J2", "J3"], replaces=first.id)
+    seat_map = await office.seat_map(show.id)
+    assert [seat_map.seat(s).state for s in ("J1", "J2", "J3")] == ["free", "held", "held"]
+    other = await office.hold(show.id, ["J4"])
+    from backend import SeatUnavailable
+    import pytest
+
+    with pytest.raises(SeatUnavailable):
+        await office.hold(show.id, ["J3", "J4"], replaces=second.id)
+    seat_map = await office.seat_map(show.id)  # the failed swap kept the old hold
+    assert [seat_map.seat(s).state for s in ("J2", "J3", "J4")] == ["held"] * 3
+    await office.release(other.id)
+
+
+async def test_watchers_see_changes_from_other_clerks(office: BoxOffice):
+    import asyncio
+
+    show = await tomorrow_show(office)
+    maps = office.watch_seat_map(show.id)
+    first = await anext(maps)
+    assert first.seat("I1").state == "free"
+    hold = await office.hold(show.id, ["I1"])
+    changed = await asyncio.wait_for(anext(maps), 2)
+    assert changed.seat("I1").state == "held"
+    await maps.aclose()
+
+    booking = await office.book(hold.id, tickets={"adult": 1}, payment=Cash(20000))
+    seen = [b.status async for b in office.watch_booking(booking.code)]
+    assert seen[-1] == "COMPLETED"

@@ -17,8 +17,11 @@ from backend.tender import CheckedCard
 
 @dataclass(frozen=True, slots=True)
 class HoldSeats:
+    """Hold seats; with ``replaces``, give that hold's seats back in the same transaction."""
+
     show_id: str
     seats: tuple[str, ...]
+    replaces: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -172,10 +172,16 @@ class ReservationService(Service):
             if spec.label in labels:
                 raise InvalidInput(f"Seat {spec.label} was chosen twice.")
             labels.append(spec.label)
-        return await self.transact(self._hold, show.id, labels)
+        return await self.transact(self._hold, show.id, labels, request.replaces)
 
-    def _hold(self, tx: Tx, show_id: str, labels: list[str]) -> dict[str, Any]:
+    def _hold(
+        self, tx: Tx, show_id: str, labels: list[str], replaces: str | None = None
+    ) -> dict[str, Any]:
         now = tx.now_epoch
+        if replaces is not None:  # the clerk changed the selection: swap holds atomically
+            old = tx.conn.execute(select(HOLDS).where(HOLDS.c.id == replaces)).first()
+            if old is not None and old.state == "active" and old.booking_id is None:
+                self._end_hold(tx, old, "released")
         lapsed = tx.conn.execute(
             select(HOLDS)
             .join(SEAT_CLAIMS, SEAT_CLAIMS.c.hold_id == HOLDS.c.id)

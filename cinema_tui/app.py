@@ -1,0 +1,207 @@
+"""The box office app: builds with its backend injected, starts it in the background.
+
+``create_app`` is the one factory the CLI, the SSH server and the tests use. The app
+owns the ``BoxOffice``; screens reach it as ``self.app.office`` and call it only from
+workers, so the interface never waits on the backend. Any failure in a worker becomes a
+notification in the clerk's language (``show_error``) and never takes the app down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from zoneinfo import ZoneInfo
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding
+from textual.events import Resize
+from textual.worker import Worker, WorkerState
+
+from backend import BoxOffice, Settings
+from backend.errors import BoxOfficeError
+from backend.runtime.clock import Clock
+from cinema_tui import i18n
+from cinema_tui.errors import human_message
+from cinema_tui.format import won
+
+MIN_WIDTH = 80
+MIN_HEIGHT = 24
+
+
+class BoxOfficeApp(App[int]):
+    """A keyboard-first box office."""
+
+    CSS_PATH = "styles.tcss"
+    TITLE = "행복 Cinema"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="help"),
+        Binding("f2", "home", "Showing", id="home"),
+        Binding("f3", "find", "Find", id="find"),
+        Binding("f4", "history", "History", id="history"),
+        Binding("f8", "switch_language", "Language", id="language"),
+        Binding("ctrl+t", "toggle_theme", "Theme", id="theme", show=False),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("ctrl+c", "quit", "Quit", id="quit-ctrl-c", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        office: BoxOffice | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.lang = settings.language
+        self.office: BoxOffice = office or BoxOffice(settings, clock=clock)
+        #: Set once the backend is running; testers can ``await app.backend_ready.wait()``.
+        self.backend_ready = asyncio.Event()
+        self._too_small_shown = False
+        self.theme = "textual-dark"
+
+    # --- text -----------------------------------------------------------------------------
+
+    def t(self, key: str, **fmt: object) -> str:
+        """UI text in the current language."""
+        return i18n.t(key, self.lang, **fmt)
+
+    def won(self, amount: int | None) -> str:
+        return won(amount)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.office.catalog.timezone
+
+    # --- start and stop -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from cinema_tui.screens.loading import LoadingScreen
+
+        self.title = self.t("app.title")
+        self.push_screen(LoadingScreen())
+        self.run_worker(self._start_backend(), name="backend-start", exit_on_error=False)
+
+    async def _start_backend(self) -> None:
+        if self.office.runtime is None:
+            await self.office.start()
+        self.backend_ready.set()
+        from cinema_tui.screens.now_showing import NowShowingScreen
+
+        await self.switch_screen(NowShowingScreen())
+        self._check_size(self.size.width, self.size.height)
+
+    async def on_unmount(self) -> None:
+        await self.office.close()
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """One place where a failing worker turns into a message (never a crash)."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.name == "backend-start":
+            from cinema_tui.screens.loading import StartupFailedScreen
+
+            message = human_message(error, self.lang) if error else "?"
+            self.switch_screen(StartupFailedScreen(message))
+            return
+        if error is not None:
+            self.show_error(error)
+
+    def show_error(self, exc: BaseException) -> None:
+        """Tell the clerk what went wrong, in words."""
+        if not isinstance(exc, BoxOfficeError):
+            self.log.error(f"unexpected error: {exc!r}")
+        self.notify(human_message(exc, self.lang), severity="error", timeout=8)
+
+    # --- size -------------------------------------------------------------------------------
+
+    def on_resize(self, event: Resize) -> None:
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        from cinema_tui.screens.too_small import TooSmallScreen
+
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        if small and not isinstance(self.screen, TooSmallScreen):
+            self.push_screen(TooSmallScreen(MIN_WIDTH, MIN_HEIGHT))
+        elif not small and isinstance(self.screen, TooSmallScreen):
+            self.pop_screen()
+
+    # --- actions ------------------------------------------------------------------------------
+
+    def _backend_up(self) -> bool:
+        return self.backend_ready.is_set()
+
+    async def action_home(self) -> None:
+        """Back to the programme, leaving whatever flow was open."""
+        if not self._backend_up():
+            return
+        from cinema_tui.screens.now_showing import NowShowingScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, NowShowingScreen):
+            await self.pop_screen()
+
+    async def action_find(self) -> None:
+        if not self._backend_up():
+            return
+        from cinema_tui.screens.find_cancel import FindCancelScreen
+
+        if not isinstance(self.screen, FindCancelScreen):
+            await self.push_screen(FindCancelScreen())
+
+    async def action_history(self) -> None:
+        if not self._backend_up():
+            return
+        from cinema_tui.screens.history import HistoryScreen
+
+        if not isinstance(self.screen, HistoryScreen):
+            await self.push_screen(HistoryScreen())
+
+    async def action_help(self) -> None:
+        from cinema_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            await self.push_screen(HelpScreen())
+
+    async def action_switch_language(self) -> None:
+        """Korean ⇄ English, everywhere at once."""
+        self.lang = "en" if self.lang == "ko" else "ko"
+        self.title = self.t("app.title")
+        for screen in list(self.screen_stack):
+            refresh = getattr(screen, "refresh_language", None)
+            if refresh is not None:
+                await refresh()
+            else:
+                await screen.recompose()
+        self.notify(self.t("lang.switched"), timeout=2)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    async def action_quit(self) -> None:
+        self.exit(0)
+
+    async def show_ticket(self, booking: object) -> None:
+        """After a sale: leave the selling flow and show the ticket."""
+        from cinema_tui.screens.now_showing import NowShowingScreen
+        from cinema_tui.screens.ticket import TicketScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, NowShowingScreen):
+            await self.pop_screen()
+        await self.push_screen(TicketScreen(booking))  # type: ignore[arg-type]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    office: BoxOffice | None = None,
+) -> BoxOfficeApp:
+    """Build the app (the backend starts when the app mounts)."""
+    return BoxOfficeApp(settings or Settings(), clock=clock, office=office)
+
+
+__all__ = ["BoxOfficeApp", "create_app", "MIN_WIDTH", "MIN_HEIGHT"]

@@ -1,0 +1,28 @@
+"""The app's screens, one per file."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: (module, class, i18n title key) of every screen a clerk can reach, in help order.
+SCREENS = (
+    ("now_showing", "NowShowingScreen", "key.home"),
+    ("seat_select", "SeatSelectScreen", "screen.seat_select"),
+    ("checkout", "CheckoutScreen", "screen.checkout"),
+    ("ticket", "TicketScreen", "screen.ticket"),
+    ("find_cancel", "FindCancelScreen", "key.find"),
+    ("history", "HistoryScreen", "key.history"),
+)
+
+
+def all_screens(app: Any) -> list[tuple[str, type]]:
+    """The screen classes that exist, with their titles (for the help screen)."""
+    found = []
+    for module, name, title in SCREENS:
+        try:
+            cls = getattr(importlib.import_module(f"cinema_tui.screens.{module}"), name)
+        except (ImportError, AttributeError):
+            continue
+        found.append((app.t(title), cls))
+    return found

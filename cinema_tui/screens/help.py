@@ -1,0 +1,67 @@
+"""Every key of every screen, listed from the live bindings (so it never goes stale)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from cinema_tui.i18n import register
+
+register(
+    {
+        "help.title": ("도움말 — 키 안내 (Esc: 닫기)", "Help — keys (Esc: close)"),
+        "help.everywhere": ("어디서나", "Everywhere"),
+        "help.key": ("키", "Key"),
+        "help.action": ("동작", "Action"),
+        "help.palette": ("명령 팔레트: 모든 동작 검색", "Command palette: search every action"),
+    }
+)
+
+
+def _describe(binding: Binding) -> str:
+    return binding.description or binding.action
+
+
+class HelpScreen(ModalScreen[None]):
+    """All keys: global ones and those of each screen the app has."""
+
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", id="help-close")]
+
+    def compose(self) -> ComposeResult:
+        t = self.app.t  # type: ignore[attr-defined]
+        with VerticalScroll(id="help-body"):
+            yield Static(t("help.title"), id="help-title")
+            yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        from cinema_tui.screens import all_screens
+
+        t = self.app.t  # type: ignore[attr-defined]
+        table = self.query_one("#help-keys", DataTable)
+        table.add_columns(t("help.key"), t("help.action"), "")
+        rows: list[tuple[str, str, str]] = [("ctrl+p", t("help.palette"), t("help.everywhere"))]
+        for b in self.app.BINDINGS:
+            if isinstance(b, Binding):
+                rows.append((b.key, _label(self, b), t("help.everywhere")))
+        for title, screen_cls in all_screens(self.app):
+            for b in getattr(screen_cls, "BINDINGS", []):
+                if isinstance(b, Binding):
+                    rows.append((b.key, _label(self, b), title))
+                elif isinstance(b, tuple) and len(b) >= 3:
+                    rows.append((b[0], b[2], title))
+        for row in rows:
+            table.add_row(*row)
+        table.focus()
+
+
+def _label(screen: ModalScreen[None], b: Binding) -> str:
+    """A binding's description, translated when its id names a known key."""
+    from cinema_tui.i18n import has
+
+    key = f"key.{b.id}" if b.id else ""
+    if key and has(key):
+        return screen.app.t(key)  # type: ignore[attr-defined]
+    return _describe(b)

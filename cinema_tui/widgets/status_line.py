@@ -1,0 +1,62 @@
+"""The line that always shows each service's state (running, stopped, restarting...).
+
+It asks the gateway for health twice a second in a worker; the symbol tells the state
+without colour (● running, ○ stopped, ◐ starting/restarting, ✖ failed) and the colour
+repeats it for those who can see it.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from backend.messaging.messages import SERVICES
+from backend.views import ServiceHealth
+
+SYMBOLS = {
+    "ready": ("●", "green"),
+    "stopped": ("○", "red"),
+    "stopping": ("◐", "yellow"),
+    "starting": ("◐", "yellow"),
+    "restarting": ("◐", "yellow"),
+    "failed": ("✖", "bold red"),
+}
+
+
+class ServiceStatusLine(Static):
+    """Each service's state, always visible at the bottom of the screen."""
+
+    health: reactive[dict[str, ServiceHealth]] = reactive(dict, always_update=True)
+
+    def on_mount(self) -> None:
+        self.set_interval(0.5, self.poll)
+        self.poll()
+
+    @work(exclusive=True, exit_on_error=False, group="status")
+    async def poll(self) -> None:
+        office = getattr(self.app, "office", None)
+        if office is None or office.runtime is None:
+            return
+        self.health = await office.health()
+
+    def watch_health(self, _old: object, _new: object) -> None:
+        self.update(self.render_health())
+
+    def render_health(self) -> Text:
+        text = Text()
+        t = self.app.t  # type: ignore[attr-defined]
+        for name in SERVICES:
+            h = self.health.get(name)
+            state = h.state if h else "starting"
+            symbol, colour = SYMBOLS.get(state, ("?", "white"))
+            if text:
+                text.append("  ")
+            text.append(f"{symbol} ", style=colour)
+            text.append(t(f"service.{name}"))
+            if state != "ready":
+                text.append(f" {t('state.' + state)}", style=colour)
+            elif h is not None and h.restarts:
+                text.append(f" ↻{h.restarts}", style="yellow")
+        return text

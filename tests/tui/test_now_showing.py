@@ -1,0 +1,73 @@
+"""The first screen: the programme, the day strip, the status line, language, size."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Tabs
+
+from cinema_tui.screens.now_showing import NowShowingScreen
+from tests.tui.conftest import started, wait_for
+
+
+async def test_programme_lists_showtimes_of_the_chosen_day(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        screen = app.screen
+        assert isinstance(screen, NowShowingScreen)
+        table = screen.query_one("#showtimes", DataTable)
+        first_day = {s.id for s in screen.shows}
+        assert table.row_count == len(screen.shows) > 0
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: screen.shows and {s.id for s in screen.shows} != first_day)
+        assert screen.query_one("#date-strip", Tabs).active == "day-1"
+        assert all(s.id.startswith(app.office.days()[1].strftime("%Y%m%d")) for s in screen.shows)
+
+
+async def test_language_switch_relabels_everything(make_app):
+    app = make_app(language="ko")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        heading = lambda: str(app.screen.query_one("#now-heading").render())  # noqa: E731
+        assert "상영 시간표" in heading()
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: "Now showing" in heading())
+        assert app.lang == "en"
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: "상영 시간표" in heading())
+
+
+async def test_stopped_service_shows_in_the_status_line(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        line = lambda: str(app.screen.query_one("#status-line").render())  # noqa: E731
+        await wait_for(pilot, lambda: "Cinema" in line())
+        assert "stopped" not in line()
+        await app.office.stop_service("cinema")
+        await wait_for(pilot, lambda: "Cinema stopped" in line())
+        await app.office.start_service("cinema")
+        await wait_for(pilot, lambda: "stopped" not in line())
+
+
+async def test_small_terminal_asks_to_enlarge(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await pilot.resize_terminal(60, 20)
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "TooSmallScreen")
+        assert "enlarge" in str(app.screen.query_one("#too-small-message").render())
+        await pilot.resize_terminal(100, 30)
+        await wait_for(pilot, lambda: isinstance(app.screen, NowShowingScreen))
+
+
+async def test_help_lists_keys(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
+        table = app.screen.query_one("#help-keys", DataTable)
+        keys = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+        assert {"f1", "f2", "f3", "f4", "f8", "ctrl+q"} <= keys
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, NowShowingScreen))
