@@ -146,7 +146,7 @@ class BoxOffice:
         summaries = []
         for show in shows:
             c = counts.get(show.id, {})
-            held, sold = c.get("held", 0), c.get("sold", 0)
+            held, sold, blocked = c.get("held", 0), c.get("sold", 0), c.get("blocked", 0)
             summaries.append(
                 ShowtimeSummary(
                     id=show.id,
@@ -161,7 +161,7 @@ class BoxOffice:
                     starts_at=show.starts_at,
                     ends_at=show.ends_at,
                     capacity=show.hall.capacity,
-                    seats_free=show.hall.capacity - held - sold,
+                    seats_free=max(0, show.hall.capacity - held - sold - blocked),
                     seats_held=held,
                     seats_sold=sold,
                 )
@@ -171,7 +171,9 @@ class BoxOffice:
     async def seat_map(self, show_id: str) -> SeatMap:
         """Every seat of a show with its state (from the information view)."""
         show = self.catalog.showtime(show_id)
-        taken = {r.seat: r.state for r in await self._ready(self.rt.information).seats(show_id)}
+        information = self._ready(self.rt.information)
+        taken = {r.seat: r.state for r in await information.seats(show_id)}
+        out_of_service = await information.blocked(show_id)
         seats = tuple(
             SeatState(
                 label=s.label,
@@ -180,7 +182,8 @@ class BoxOffice:
                 kind=s.kind,
                 column=s.column,
                 row_index=s.row_index,
-                state="blocked" if s.blocked else taken.get(s.label, "free"),
+                state=taken.get(s.label)
+                or ("blocked" if s.blocked or s.label in out_of_service else "free"),
             )
             for s in show.hall.seats
         )
@@ -211,6 +214,11 @@ class BoxOffice:
         """
         if isinstance(seats, str):
             seats = [seats]
+        show = self.catalog.showtime(show_id)
+        if show.starts_at.astimezone(self.catalog.timezone).date() not in self.days():
+            raise InvalidInput(
+                f"Tickets are sold for today and the next {DAYS_AHEAD} days only."
+            )
         reply = await self._ask_reservation(HoldSeats(show_id, tuple(seats), replaces))
         await self._catch_up_seats(reply["show_id"], reply["id"], held=True)
         return HoldInfo(reply["id"], reply["show_id"], tuple(reply["seats"]), reply["expires_at"])
@@ -249,7 +257,11 @@ class BoxOffice:
             raise InvalidInput("Payment must be a Card or Cash.")
         timeout = self.settings.payment_timeout_s * 2 + 10
         try:
-            reply = await self._ask_reservation(request, timeout)
+            reply = await self._ask_reservation(
+                request, timeout,
+                "The booking did not finish in time. Look it up in the history before "
+                "taking payment again.",
+            )
         except (PaymentDeclined, PaymentUnavailable) as exc:
             if exc.booking_id:  # the failed attempt shows in history before we say so
                 await self._catch_up(exc.booking_id, saga.FAILED)
@@ -268,16 +280,25 @@ class BoxOffice:
         done = await self.rt.reservation.wait_for_status(
             reply["id"], frozenset({saga.CANCELLED}), timeout=1.0
         ) or done or reply
+        if not self.rt.information.ready:  # the cancellation stands; the view catches up later
+            return self._from_write_side(done)
         await self._catch_up(done["id"], done["status"])
         return await self.booking(code)
 
-    async def _ask_reservation(self, request: Any, timeout: float = 15.0) -> Any:
-        reservation = self._ready(self.rt.reservation)
+    async def _ask_reservation(
+        self, request: Any, timeout: float = 15.0, late: str | None = None
+    ) -> Any:
+        return await self._ask(self.rt.reservation, request, timeout, late)
+
+    async def _ask(
+        self, service: Service, request: Any, timeout: float, late: str | None = None
+    ) -> Any:
+        self._ready(service)
         try:
-            return await reservation.ask(request, timeout)
+            return await service.ask(request, timeout)
         except asyncio.TimeoutError:
             raise ServiceUnavailable(
-                "The reservation service did not answer in time; try again in a moment."
+                late or f"The {service.name} service did not answer in time; try again in a moment."
             ) from None
 
     async def _catch_up(self, booking_id: str, status: str, timeout: float = VIEW_WAIT) -> None:
@@ -430,6 +451,24 @@ class BoxOffice:
             refunded=sum(r.refunded_amount for r in rows),
         )
 
+    @staticmethod
+    def _causal_order(steps: list[TimelineStep]) -> tuple[TimelineStep, ...]:
+        """Steps by time, but never before the step that caused them (same-instant ties)."""
+        placed: list[TimelineStep] = []
+        seen: set[str] = set()
+        waiting = list(steps)
+        while waiting:
+            for i, step in enumerate(waiting):
+                cause = step.causation_id
+                if cause is None or cause in seen or all(s.message_id != cause for s in waiting):
+                    placed.append(waiting.pop(i))
+                    seen.add(step.message_id)
+                    break
+            else:  # a cycle cannot happen, but never loop forever
+                placed.extend(waiting)
+                break
+        return tuple(placed)
+
     def _day_bounds(self, day: date) -> tuple[float, float]:
         tz = self.catalog.timezone
         start = datetime.combine(day, time(0), tz)
@@ -492,7 +531,7 @@ class BoxOffice:
             hold_id=row.hold_id,
             created_at=from_epoch(row.created_at),
             updated_at=from_epoch(row.updated_at),
-            timeline=tuple(
+            timeline=self._causal_order([
                 TimelineStep(
                     at=from_epoch(s.at),
                     step=s.step,
@@ -503,7 +542,7 @@ class BoxOffice:
                     data=json.loads(s.data),
                 )
                 for s in steps
-            ),
+            ]),
             **self._titles(row.show_id),
         )
 
@@ -564,13 +603,13 @@ class BoxOffice:
 
     async def block_seats(self, show_id: str, seats: Iterable[str], blocked: bool = True) -> list[str]:
         """Take seats out of service for a show (the cinema rejects paid bookings of them)."""
-        cinema = self._ready(self.rt.cinema)
-        return await cinema.ask(BlockSeats(show_id, tuple(seats), blocked), 10.0)
+        if isinstance(seats, str):
+            seats = [seats]
+        return await self._ask(self.rt.cinema, BlockSeats(show_id, tuple(seats), blocked), 10.0)
 
     async def cancel_show(self, show_id: str) -> None:
         """Cancel a show at the cinema: paid bookings not yet confirmed are rejected."""
-        cinema = self._ready(self.rt.cinema)
-        await cinema.ask(CancelShow(show_id), 10.0)
+        await self._ask(self.rt.cinema, CancelShow(show_id), 10.0)
 
     async def dead_letters(self) -> dict[str, list[Any]]:
         """Messages each running service gave up on."""
@@ -588,19 +627,24 @@ class BoxOffice:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
-            quiet = True
-            for service in self.rt.services.values():
-                if service.mailbox.qsize() or not service.store.is_open:
-                    quiet = quiet and not service.mailbox.qsize()
-                    continue
-                if await service.store.read(pending_count):
-                    quiet = False
-            if quiet and await self.rt.reservation.query(_no_saga_midway):
+            if await self._quiet():
                 return True
             self.rt.dispatcher.wake()
-            await self.rt.reservation.sweep() if self.rt.reservation.ready else None
+            if self.rt.reservation.ready:
+                await self.rt.reservation.sweep()
             await asyncio.sleep(0.05)
         return False
+
+    async def _quiet(self) -> bool:
+        """No mail waiting in any mailbox or journal, and no saga mid-way."""
+        for service in self.rt.services.values():
+            if service.mailbox.qsize():
+                return False
+            if not service.store.is_open:
+                return False  # its journal may hold mail we cannot see
+            if await service.store.read(pending_count):
+                return False
+        return await self.rt.reservation.store.read(_no_saga_midway)
 
 
 def _no_saga_midway(conn: Any) -> bool:

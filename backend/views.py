@@ -144,3 +144,8 @@ class SalesDay:
     tickets: int
     amount: int
     refunded: int
+
+    @property
+    def net(self) -> int:
+        """What the day's sales leave after refunds."""
+        return self.amount - self.refunded

@@ -68,3 +68,37 @@ async def test_cancelled_show_rejects_paid_bookings(office: BoxOffice, settings,
     assert rejected is not None and "cancelled" in rejected.reason
     assert await office.settle(10)
     assert audit(settings, catalog).ok
+
+
+async def test_seats_blocked_by_the_cinema_show_and_cannot_be_held(office: BoxOffice):
+    from backend import SeatUnavailable
+    import pytest
+
+    show = await tomorrow_show(office)
+    free_before = next(s for s in await office.showtimes(office.days()[1]) if s.id == show.id)
+    await office.block_seats(show.id, "D1")
+    assert await office.settle(10)
+    assert (await office.seat_map(show.id)).seat("D1").state == "blocked"
+    after = next(s for s in await office.showtimes(office.days()[1]) if s.id == show.id)
+    assert after.seats_free == free_before.seats_free - 1
+    with pytest.raises(SeatUnavailable, match="out of service"):
+        await office.hold(show.id, ["D1", "D2"])
+    await office.block_seats(show.id, ["D1"], blocked=False)
+    assert await office.settle(10)
+    assert (await office.hold(show.id, ["D1"])).seats == ("D1",)
+
+
+async def test_cancel_while_the_history_view_is_down(office: BoxOffice, settings, catalog):
+    show = await tomorrow_show(office)
+    hold = await office.hold(show.id, ["E1"])
+    booking = await office.book(hold.id, tickets={"adult": 1}, payment=Cash(20000))
+    assert await office.wait_for_booking(booking.code)
+    await office.stop_service("information")
+    cancelled = await office.cancel(booking.code)
+    assert cancelled.status == "CANCELLED"
+    await office.start_service("information")
+    assert await office.wait_for_booking(booking.code, ("CANCELLED",))
+    sales = await office.sales(office.today())
+    assert (sales.amount, sales.refunded, sales.net) == (booking.amount, booking.amount, 0)
+    assert await office.settle(10)
+    assert audit(settings, catalog).ok

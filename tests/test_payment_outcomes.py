@@ -166,6 +166,10 @@ async def test_payment_timeout_is_reconciled_never_guessed(tmp_path, clock, cata
         with pytest.raises(PaymentUnavailable, match="nothing was charged"):
             await office.book(hold.id, tickets={"adult": 1}, payment=Card(VISA, "12/30", "123"))
         assert (await office.seat_map(show.id)).seat("G1").state == "held"
+        failed = (await office.history(status="FAILED"))[0]
+        steps = [s.step for s in (await office.booking(failed.code)).timeline]
+        assert steps.index("PaymentOutcomeUnknown") < steps.index("BookingFailed")
+        assert "PaymentCaptured" not in steps
         await office.configure_payment_simulator(latency_ms=0)
         booking = await office.book(hold.id, tickets={"adult": 1},
                                     payment=Card(VISA, "12/30", "123"))

@@ -165,6 +165,15 @@ class BookingRejected(Message):
     reason: str
 
 
+@register
+@dataclass(frozen=True, slots=True)
+class PaymentOutcomeUnknown(Message):
+    """Payment did not answer in time; the outcome is being reconciled by its key."""
+
+    booking_id: str
+    code: str
+
+
 # --- payment ----------------------------------------------------------------------------
 
 
@@ -238,6 +247,16 @@ class SeatsReleased(Message):
     seats: list[str]
 
 
+@register
+@dataclass(frozen=True, slots=True)
+class SeatsBlocked(Message):
+    """The cinema took seats of a show out of service (``blocked``) or back into it."""
+
+    show_id: str
+    seats: list[str]
+    blocked: bool = True
+
+
 #: Who receives each message type. Decided at emit time and written with the message.
 ROUTES: dict[str, tuple[str, ...]] = {
     "SeatsHeld": (INFORMATION,),
@@ -257,4 +276,6 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "SeatsConfirmed": (RESERVATION, INFORMATION),
     "SeatsRejected": (RESERVATION, INFORMATION),
     "SeatsReleased": (RESERVATION, INFORMATION),
+    "SeatsBlocked": (RESERVATION, INFORMATION),
+    "PaymentOutcomeUnknown": (INFORMATION,),
 }

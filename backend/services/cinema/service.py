@@ -21,6 +21,7 @@ from backend.messaging.messages import (
     CINEMA,
     BookingPaid,
     ReleaseSeats,
+    SeatsBlocked,
     SeatsConfirmed,
     SeatsRejected,
     SeatsReleased,
@@ -201,6 +202,10 @@ class CinemaService(Service):
                     BLOCKED_SEATS.c.show_id == request.show_id, BLOCKED_SEATS.c.seat.in_(labels)
                 )
             )
+        tx.emit(
+            SeatsBlocked(show_id=request.show_id, seats=labels, blocked=request.blocked),
+            correlation_id=request.show_id,
+        )
         return labels
 
     def _cancel_show(self, tx: Tx, request: CancelShow) -> None:

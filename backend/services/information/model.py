@@ -32,6 +32,7 @@ class BookingViewRow(SQLModel, table=True):
     refunded_amount: int = 0
     status: str = "PAYMENT_PENDING"
     status_rank: int = 0
+    completed_at: float | None = None
     created_at: float = Field(default=0.0, index=True)
     updated_at: float = 0.0
 
@@ -40,7 +41,8 @@ class TimelineRow(SQLModel, table=True):
     """One step of a saga, as the message that reported it."""
 
     __tablename__ = "info_timeline"
-    message_id: str = Field(primary_key=True)
+    seq: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(unique=True)
     correlation_id: str = Field(index=True)
     causation_id: str | None = None
     step: str
@@ -59,6 +61,15 @@ class SeatViewRow(SQLModel, table=True):
     ref: str = Field(index=True)  # hold id while held, booking id once sold
 
 
+class BlockedSeatViewRow(SQLModel, table=True):
+    """A seat the cinema took out of service for a show."""
+
+    __tablename__ = "info_blocked_seats"
+    show_id: str = Field(primary_key=True)
+    seat: str = Field(primary_key=True)
+
+
+BLOCKED_VIEW: Table = BlockedSeatViewRow.__table__  # type: ignore[assignment]
 BOOKING_VIEW: Table = BookingViewRow.__table__  # type: ignore[assignment]
 TIMELINE: Table = TimelineRow.__table__  # type: ignore[assignment]
 SEAT_VIEW: Table = SeatViewRow.__table__  # type: ignore[assignment]

@@ -19,7 +19,7 @@ from backend.messaging.journal import Tx
 from backend.messaging.messages import INFORMATION
 from backend.runtime.clock import Clock
 from backend.services.base import EmitHook, Service
-from backend.services.information.model import BOOKING_VIEW, SEAT_VIEW, TIMELINE
+from backend.services.information.model import BLOCKED_VIEW, BOOKING_VIEW, SEAT_VIEW, TIMELINE
 
 #: Status order: the view never moves a booking backwards.
 STATUS_RANK = {
@@ -39,7 +39,7 @@ STATUS_RANK = {
 class InformationService(Service):
     """The read side."""
 
-    tables = [BOOKING_VIEW, TIMELINE, SEAT_VIEW]
+    tables = [BOOKING_VIEW, TIMELINE, SEAT_VIEW, BLOCKED_VIEW]
 
     def __init__(
         self,
@@ -63,7 +63,7 @@ class InformationService(Service):
             at=env.occurred_at.timestamp(),
             data=json.dumps(asdict(env.payload), ensure_ascii=False),
         )
-        tx.conn.execute(stmt.on_conflict_do_nothing())
+        tx.conn.execute(stmt.on_conflict_do_nothing(index_elements=["message_id"]))
         tx.touched.add(env.correlation_id)
 
     def _booking(self, tx: Tx, env: Envelope, booking_id: str, status: str | None = None,
@@ -133,6 +133,10 @@ class InformationService(Service):
             tickets=json.dumps(m.tickets), amount=m.amount, phone=m.phone, method=m.method,
             created_at=env.occurred_at.timestamp(),
         )
+        tx.touched.add(m.code)
+
+    def on_PaymentOutcomeUnknown(self, tx: Tx, env: Envelope) -> None:
+        self._booking(tx, env, env.payload.booking_id, "PAYMENT_UNKNOWN")
 
     def on_BookingPaid(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
@@ -145,7 +149,10 @@ class InformationService(Service):
 
     def on_BookingCompleted(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
-        self._booking(tx, env, m.booking_id, "COMPLETED", ticket_numbers=json.dumps(m.tickets))
+        self._booking(
+            tx, env, m.booking_id, "COMPLETED", ticket_numbers=json.dumps(m.tickets),
+            completed_at=env.occurred_at.timestamp(),
+        )
 
     def on_CancellationRequested(self, tx: Tx, env: Envelope) -> None:
         self._booking(tx, env, env.payload.booking_id, "CANCELLING")
@@ -179,6 +186,21 @@ class InformationService(Service):
             .values(status="RELEASING", status_rank=STATUS_RANK["RELEASING"])
         )
 
+    def on_SeatsBlocked(self, tx: Tx, env: Envelope) -> None:
+        m = env.payload
+        if m.blocked:
+            stmt = self.store.dialect_insert(BLOCKED_VIEW).values(
+                [{"show_id": m.show_id, "seat": s} for s in m.seats]
+            )
+            tx.conn.execute(stmt.on_conflict_do_nothing())
+        else:
+            tx.conn.execute(
+                delete(BLOCKED_VIEW).where(
+                    BLOCKED_VIEW.c.show_id == m.show_id, BLOCKED_VIEW.c.seat.in_(m.seats)
+                )
+            )
+        tx.touched.add(m.show_id)
+
     # --- from the cinema ----------------------------------------------------------------
 
     def on_SeatsConfirmed(self, tx: Tx, env: Envelope) -> None:
@@ -209,7 +231,9 @@ class InformationService(Service):
                 return None
             ids = [row.booking_id] + ([row.hold_id] if row.hold_id else [])
             steps = conn.execute(
-                select(TIMELINE).where(TIMELINE.c.correlation_id.in_(ids)).order_by(TIMELINE.c.at)
+                select(TIMELINE)
+                .where(TIMELINE.c.correlation_id.in_(ids))
+                .order_by(TIMELINE.c.at, TIMELINE.c.seq)
             ).all()
             return row, steps
 
@@ -248,6 +272,16 @@ class InformationService(Service):
             lambda c: c.execute(select(SEAT_VIEW).where(SEAT_VIEW.c.show_id == show_id)).all()
         )
 
+    async def blocked(self, show_id: str) -> set[str]:
+        """Seats of a show the cinema took out of service."""
+        return await self.query(
+            lambda c: set(
+                c.execute(
+                    select(BLOCKED_VIEW.c.seat).where(BLOCKED_VIEW.c.show_id == show_id)
+                ).scalars()
+            )
+        )
+
     async def seat_counts(self, show_ids: list[str]) -> dict[str, dict[str, int]]:
         """Held and sold counts per show."""
 
@@ -260,19 +294,29 @@ class InformationService(Service):
             counts: dict[str, dict[str, int]] = {}
             for show_id, state, n in rows:
                 counts.setdefault(show_id, {})[state] = n
+            taken = select(SEAT_VIEW.c.seat).where(
+                SEAT_VIEW.c.show_id == BLOCKED_VIEW.c.show_id, SEAT_VIEW.c.seat == BLOCKED_VIEW.c.seat
+            )
+            blocked = conn.execute(
+                select(BLOCKED_VIEW.c.show_id, func.count())
+                .where(BLOCKED_VIEW.c.show_id.in_(show_ids), ~taken.exists())
+                .group_by(BLOCKED_VIEW.c.show_id)
+            ).all()
+            for show_id, n in blocked:
+                counts.setdefault(show_id, {})["blocked"] = n
             return counts
 
         return await self.query(read)
 
     async def sales(self, since: float, until: float) -> list[Any]:
-        """Completed (and later cancelled) bookings in a time range, for daily sales."""
+        """Bookings sold (completed, even if refunded later) in a time range of sale."""
         return await self.query(
             lambda c: c.execute(
                 select(BOOKING_VIEW).where(
                     and_(
                         BOOKING_VIEW.c.created_at >= since,
                         BOOKING_VIEW.c.created_at < until,
-                        BOOKING_VIEW.c.status_rank >= STATUS_RANK["COMPLETED"],
+                        BOOKING_VIEW.c.completed_at.is_not(None),
                     )
                 )
             ).all()

@@ -61,6 +61,15 @@ class BookingRow(SQLModel, table=True):
     updated_at: float
 
 
+class OutOfServiceSeatRow(SQLModel, table=True):
+    """A seat the cinema took out of service for a show (learned from its messages)."""
+
+    __tablename__ = "reservation_blocked_seats"
+    show_id: str = Field(primary_key=True)
+    seat: str = Field(primary_key=True)
+
+
+OUT_OF_SERVICE: Table = OutOfServiceSeatRow.__table__  # type: ignore[assignment]
 HOLDS: Table = HoldRow.__table__  # type: ignore[assignment]
 SEAT_CLAIMS: Table = SeatClaimRow.__table__  # type: ignore[assignment]
 BOOKINGS: Table = BookingRow.__table__  # type: ignore[assignment]

@@ -50,10 +50,12 @@ from backend.messaging.messages import (
     BookingRequested,
     CancellationRequested,
     HoldReleased,
+    PaymentOutcomeUnknown,
     PaymentRefunded,
     ReleaseSeats,
     RequestRefund,
     SeatsConfirmed,
+    SeatsBlocked,
     SeatsHeld,
     SeatsRejected,
     SeatsReleased,
@@ -73,7 +75,7 @@ from backend.runtime.clock import Clock
 from backend.services.base import EmitHook, Service
 from backend.services.payment.simulator import DECLINE_MESSAGES
 from backend.services.reservation import saga
-from backend.services.reservation.model import BOOKINGS, HOLDS, SEAT_CLAIMS
+from backend.services.reservation.model import BOOKINGS, HOLDS, OUT_OF_SERVICE, SEAT_CLAIMS
 from backend.tender import Cash
 
 log = logging.getLogger(__name__)
@@ -82,7 +84,7 @@ log = logging.getLogger(__name__)
 class ReservationService(Service):
     """Seats and sagas."""
 
-    tables = [HOLDS, SEAT_CLAIMS, BOOKINGS]
+    tables = [HOLDS, SEAT_CLAIMS, BOOKINGS, OUT_OF_SERVICE]
 
     def __init__(
         self,
@@ -196,6 +198,15 @@ class ReservationService(Service):
         ).all()
         for row in lapsed:
             self._end_hold(tx, row, "expired")
+        out = sorted(
+            tx.conn.execute(
+                select(OUT_OF_SERVICE.c.seat).where(
+                    OUT_OF_SERVICE.c.show_id == show_id, OUT_OF_SERVICE.c.seat.in_(labels)
+                )
+            ).scalars()
+        )
+        if out:
+            raise SeatUnavailable(f"Seat {', '.join(out)} is out of service.", out)
         hold_id = "hold_" + uuid.uuid4().hex[:20]
         expires = now + self.hold_seconds
         tx.conn.execute(
@@ -450,6 +461,9 @@ class ReservationService(Service):
                 ),
                 correlation_id=booking_id,
             )
+        elif row.status == saga.PAYMENT_UNKNOWN:
+            tx.emit(PaymentOutcomeUnknown(booking_id=booking_id, code=row.code),
+                    correlation_id=booking_id)
         elif row.status == saga.FAILED:
             # Nothing was taken: the hold (if still live) goes back to the clerk.
             tx.conn.execute(
@@ -591,6 +605,20 @@ class ReservationService(Service):
             correlation_id=env.correlation_id,
             causation_id=env.message_id,
         )
+
+    def on_SeatsBlocked(self, tx: Tx, env: Envelope) -> None:
+        msg: SeatsBlocked = env.payload  # type: ignore[assignment]
+        if msg.blocked:
+            stmt = self.store.dialect_insert(OUT_OF_SERVICE).values(
+                [{"show_id": msg.show_id, "seat": s} for s in msg.seats]
+            ).on_conflict_do_nothing()
+            tx.conn.execute(stmt)
+        else:
+            tx.conn.execute(
+                delete(OUT_OF_SERVICE).where(
+                    OUT_OF_SERVICE.c.show_id == msg.show_id, OUT_OF_SERVICE.c.seat.in_(msg.seats)
+                )
+            )
 
     def _free_seats(self, tx: Tx, row: Any, hold_state: str) -> None:
         tx.conn.execute(delete(SEAT_CLAIMS).where(SEAT_CLAIMS.c.booking_id == row.id))
