@@ -110,6 +110,12 @@ class BoxOfficeApp(App[int]):
         if error is not None:
             self.show_error(error)
 
+    def get_system_commands(self, screen):  # type: ignore[no-untyped-def]  # Textual's hook
+        """The command palette offers every action, named in the current language."""
+        from cinema_tui.commands import box_office_commands
+
+        return box_office_commands(self, screen)
+
     def show_error(self, exc: BaseException) -> None:
         """Tell the clerk what went wrong, in words."""
         if not isinstance(exc, BoxOfficeError):

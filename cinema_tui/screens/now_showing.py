@@ -14,11 +14,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, Tab, Tabs
+from textual.widgets import DataTable, Static, Tab, Tabs
 
 from backend.views import ShowtimeSummary
 from cinema_tui.format import hhmm
 from cinema_tui.i18n import register, weekday
+from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.status_line import ServiceStatusLine
 
 register(
@@ -80,7 +81,7 @@ class NowShowingScreen(Screen[None]):
         yield DataTable(id="showtimes", cursor_type="row", zebra_stripes=True)
         yield Static(t("now.hint"), id="now-hint", classes="hint")
         yield ServiceStatusLine(id="status-line")
-        yield Footer()
+        yield LocalFooter()
 
     def _day_tabs(self) -> list[Tab]:
         office = self.app.office  # type: ignore[attr-defined]

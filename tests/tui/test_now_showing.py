@@ -71,3 +71,18 @@ async def test_help_lists_keys(make_app):
         assert {"f1", "f2", "f3", "f4", "f8", "ctrl+q"} <= keys
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, NowShowingScreen))
+
+
+async def test_footer_and_palette_follow_the_language(make_app):
+    from textual.widgets._footer import FooterKey
+
+    app = make_app(language="ko")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        labels = lambda: {k.description for k in app.screen.query(FooterKey)}  # noqa: E731
+        await wait_for(pilot, lambda: "도움말" in labels())
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: "Help" in labels())
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Find or cancel a booking (F3)" in titles
+        assert any(t.startswith("Next day") for t in titles)
