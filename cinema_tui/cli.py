@@ -46,7 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     from cinema_tui.app import create_app
 
     app = create_app(settings)
-    app.run()
+    try:
+        app.run()
+    except KeyboardInterrupt:  # Textual has restored the terminal by now
+        return 130
     return app.return_code or 0
 
 

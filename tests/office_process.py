@@ -1,10 +1,11 @@
 """A box office in a separate OS process, for the multi-process and crash tests.
 
-    python tests/office_process.py race  DATA_DIR SHOW_ID START_AT SEATS...
+    python tests/office_process.py race  DATA_DIR SHOW_ID START_AT ROUNDS_JSON
     python tests/office_process.py churn DATA_DIR SHOW_ID
 
-``race`` waits until the wall clock reaches START_AT, then tries to hold and sell the
-seats; it prints one JSON line: {"sold": code} or {"refused": message}.
+``race`` plays rounds (a JSON list of seat lists): round i starts when the wall clock
+reaches START_AT + i × 0.5 s, and tries to hold and sell that round's seats; it prints one
+JSON line per round: {"round": i, "sold": code} or {"round": i, "refused": message}.
 ``churn`` sells and cancels as fast as it can with many concurrent clerks, printing a
 line per sale, until it is killed.
 """
@@ -24,19 +25,19 @@ from backend.errors import BoxOfficeError
 VISA = "4242424242424242"
 
 
-async def race(data_dir: Path, show_id: str, start_at: float, seats: list[str]) -> None:
+async def race(data_dir: Path, show_id: str, start_at: float, rounds: list[list[str]]) -> None:
     settings = Settings(data_dir=data_dir)
     async with BoxOffice.open(settings) as office:
-        print(json.dumps({"ready": True}), flush=True)
-        await asyncio.sleep(max(0.0, start_at - time.time()))
-        try:
-            hold = await office.hold(show_id, seats)
-            booking = await office.book(
-                hold.id, tickets={"adult": len(seats)}, payment=Card(VISA, "12/30", "123")
-            )
-            print(json.dumps({"sold": booking.code}), flush=True)
-        except SeatUnavailable as exc:
-            print(json.dumps({"refused": str(exc)}), flush=True)
+        for i, seats in enumerate(rounds):
+            await asyncio.sleep(max(0.0, start_at + i * 0.5 - time.time()))
+            try:
+                hold = await office.hold(show_id, seats)
+                booking = await office.book(
+                    hold.id, tickets={"adult": len(seats)}, payment=Card(VISA, "12/30", "123")
+                )
+                print(json.dumps({"round": i, "sold": booking.code}), flush=True)
+            except SeatUnavailable as exc:
+                print(json.dumps({"round": i, "refused": str(exc)}), flush=True)
         await office.settle(10)
 
 
@@ -66,7 +67,7 @@ async def churn(data_dir: Path, show_id: str) -> None:
 def main() -> None:
     mode, data_dir, show_id, *rest = sys.argv[1:]
     if mode == "race":
-        asyncio.run(race(Path(data_dir), show_id, float(rest[0]), rest[1:]))
+        asyncio.run(race(Path(data_dir), show_id, float(rest[0]), json.loads(rest[1])))
     elif mode == "churn":
         asyncio.run(churn(Path(data_dir), show_id))
     else:

@@ -41,21 +41,24 @@ def _show(catalog: Catalog) -> str:
 def test_two_processes_never_sell_one_seat_twice(tmp_path: Path, catalog: Catalog):
     data = tmp_path / "shared"
     show_id = _show(catalog)
-    rounds = [["A1", "A2"], ["B5"], ["C3", "C4", "C5"], ["D8", "D9"], ["E2"]]
-    outcomes = []
-    for seats in rounds:
-        start_at = time.time() + 2.5  # both are up and waiting by then
-        children = [_spawn("race", str(data), show_id, str(start_at), *seats) for _ in range(2)]
-        results = []
-        for child in children:
-            out, err = child.communicate(timeout=60)
-            assert child.returncode == 0, err
-            lines = [json.loads(line) for line in out.splitlines() if line.strip()]
-            results.append(lines[-1])
-        outcomes.append(results)
-        sold = [r for r in results if "sold" in r]
-        refused = [r for r in results if "refused" in r]
-        assert len(sold) == 1 and len(refused) == 1, results
+    rounds = [["A1", "A2"], ["B5"], ["C3", "C4", "C5"], ["D8", "D9"], ["E2"], ["F1", "F2"]]
+    start_at = time.time() + 3.0  # both processes are up and waiting by then
+    children = [
+        _spawn("race", str(data), show_id, str(start_at), json.dumps(rounds)) for _ in range(2)
+    ]
+    results: dict[int, list[dict[str, str]]] = {}
+    for child in children:
+        out, err = child.communicate(timeout=90)
+        assert child.returncode == 0, err
+        for line in out.splitlines():
+            if line.strip():
+                result = json.loads(line)
+                results.setdefault(result["round"], []).append(result)
+    assert sorted(results) == list(range(len(rounds)))
+    for outcome in results.values():
+        sold = [r for r in outcome if "sold" in r]
+        refused = [r for r in outcome if "refused" in r]
+        assert len(sold) == 1 and len(refused) == 1, outcome
         assert "already taken" in refused[0]["refused"]
 
     settings = Settings(data_dir=data)
