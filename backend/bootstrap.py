@@ -54,7 +54,6 @@ def build_runtime(settings: Settings, clock: Clock, catalog: Catalog | None = No
     catalog = catalog or load_settings_catalog(settings)
     services: dict[str, Service] = {}
     dispatcher = Dispatcher(services, lease_seconds=settings.delivery_lease_s)
-    wake = dispatcher.wake
     payment = PaymentService(
         settings.database_url(PAYMENT),
         clock=clock,
@@ -64,7 +63,7 @@ def build_runtime(settings: Settings, clock: Clock, catalog: Catalog | None = No
             capacity=settings.payment_capacity,
         ),
         seed=settings.payment_seed,
-        on_emit=wake,
+        postman=dispatcher,
         mailbox_size=settings.mailbox_size,
     )
     reservation = ReservationService(
@@ -75,20 +74,20 @@ def build_runtime(settings: Settings, clock: Clock, catalog: Catalog | None = No
         hold_seconds=settings.hold_minutes * 60,
         max_seats=settings.max_seats_per_hold,
         payment_timeout=settings.payment_timeout_s,
-        on_emit=wake,
+        postman=dispatcher,
         mailbox_size=settings.mailbox_size,
     )
     cinema = CinemaService(
         settings.database_url(CINEMA),
         clock=clock,
         catalog=catalog,
-        on_emit=wake,
+        postman=dispatcher,
         mailbox_size=settings.mailbox_size,
     )
     information = InformationService(
         settings.database_url(INFORMATION),
         clock=clock,
-        on_emit=wake,
+        postman=dispatcher,
         mailbox_size=max(settings.mailbox_size, 4000),
     )
     services.update(

@@ -309,8 +309,7 @@ class BoxOffice:
         rank = STATUS_RANK.get(status, 0)
 
         async def check() -> bool | None:
-            found = await information.booking(booking_id=booking_id)
-            return True if found is not None and found[0].status_rank >= rank else None
+            return True if await information.rank_of(booking_id) >= rank else None
 
         await information.wait_for(booking_id, check, timeout)
 
@@ -321,9 +320,7 @@ class BoxOffice:
             return
 
         async def check() -> bool | None:
-            rows = await information.seats(show_id)
-            present = any(r.ref == hold_id for r in rows)
-            return True if present == held else None
+            return True if await information.hold_shown(hold_id) == held else None
 
         await information.wait_for(show_id, check, VIEW_WAIT)
 
@@ -407,14 +404,15 @@ class BoxOffice:
         code = self._code(code)
         wanted = set(statuses)
         information = self._ready(self.rt.information)
-        found = await information.booking(code=code)
-        key = found[0].booking_id if found else code
+        found = await information.status_by_code(code)
+        key = found[0] if found else code
 
         async def check() -> Booking | None:
+            now = await information.status_by_code(code)
+            if now is None or now[1] not in wanted:
+                return None
             hit = await information.booking(code=code)
-            if hit is not None and hit[0].status in wanted:
-                return self._from_view(*hit)
-            return None
+            return self._from_view(*hit) if hit is not None else None
 
         return await information.wait_for(key, check, timeout)
 

@@ -41,8 +41,8 @@ async def test_bookings_are_taken_while_cinema_is_stopped(office: BoxOffice, set
 
 async def test_cinema_rejection_refunds_and_frees_seats(office: BoxOffice, settings, catalog):
     show = await tomorrow_show(office)
-    await office.block_seats(show.id, ["C7"])
     hold = await office.hold(show.id, ["C7", "C8"])
+    await office.block_seats(show.id, ["C7"])  # after the hold: only the cinema can refuse
     booking = await office.book(hold.id, tickets={"adult": 2}, payment=Cash(40000))
     rejected = await office.wait_for_booking(booking.code, ("REJECTED",), timeout=10)
     assert rejected is not None

@@ -112,6 +112,31 @@ class Dispatcher:
             self._hints.add(("*", "*"))
         self._wake.set()
 
+    def lease_for(self, receiver: str) -> tuple[str, float] | None:
+        """Lease mail for ``receiver`` at emit time if it runs here, is ready and has room.
+
+        Called inside the producer's transaction (on its database thread): the delivery
+        row is written already leased to this process, so after the commit the mail goes
+        straight into the mailbox with no claiming transaction. If anything goes wrong
+        before it is applied, the lease is given back or runs out, and it is sent again.
+        """
+        service = self.services.get(receiver)
+        if service is None or not service.ready or service.free_slots() <= 32:
+            return None
+        return self.owner, service.clock.now().timestamp() + self.lease_seconds
+
+    def handoff(self, producer: str, leased: list[Claimed]) -> None:
+        """Deliver mail leased at emit time (after the producer committed it)."""
+        settle = self.settle(producer)
+        for item in leased:
+            receiver = self.services.get(item.destination)
+            try:
+                if receiver is None:
+                    raise LookupError(item.destination)
+                receiver.tell(Deliver(item, settle))
+            except (BoxOfficeError, LookupError):
+                settle(item, False)
+
     def settle(self, producer: str) -> Any:
         """A callback for deliveries from ``producer``: acknowledge or give back."""
 

@@ -33,6 +33,8 @@ class Envelope:
     causation_id: str | None
     occurred_at: datetime
     payload: Message = field(compare=False)
+    #: The payload as JSON, kept so it is encoded (or decoded) once per message.
+    raw: str | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def wrap(
@@ -53,10 +55,13 @@ class Envelope:
             causation_id=causation_id,
             occurred_at=occurred_at,
             payload=payload,
+            raw=json.dumps(asdict(payload), ensure_ascii=False, separators=(",", ":")),
         )
 
     def payload_json(self) -> str:
         """The payload as stored in the journal."""
+        if self.raw is not None:
+            return self.raw
         return json.dumps(asdict(self.payload), ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -81,4 +86,5 @@ class Envelope:
             causation_id=causation_id,
             occurred_at=occurred_at,
             payload=message_class(type)(**data),
+            raw=payload if isinstance(payload, str) else None,
         )

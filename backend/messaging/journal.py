@@ -16,8 +16,9 @@ same code works on PostgreSQL (``FOR UPDATE SKIP LOCKED``), where ids are not co
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timezone
 
 from sqlalchemy import Table, delete, select, update
@@ -26,6 +27,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.messaging.envelope import Envelope
 from backend.messaging.messages import ROUTES, Message
+from backend.storage import SQL, in_list, run
 
 
 class OutboxRow(SQLModel, table=True):
@@ -104,9 +106,17 @@ class Tx:
     happened with ``emit``. Nothing is sent until the transaction commits.
     """
 
-    __slots__ = ("conn", "now", "source", "emitted", "is_sqlite", "touched")
+    __slots__ = ("conn", "now", "source", "emitted", "is_sqlite", "touched", "lease", "leased",
+                 "unleased", "facts")
 
-    def __init__(self, conn: Connection, now: datetime, source: str, is_sqlite: bool) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        now: datetime,
+        source: str,
+        is_sqlite: bool,
+        lease: "Callable[[str], tuple[str, float] | None] | None" = None,
+    ) -> None:
         self.conn = conn
         self.now = now
         self.source = source
@@ -114,10 +124,22 @@ class Tx:
         self.is_sqlite = is_sqlite
         #: Keys (booking ids, show ids) whose watchers should look again after commit.
         self.touched: set[str] = set()
+        #: Receiver -> (owner, lease deadline) when this process can hand mail over itself.
+        self.lease = lease
+        #: Deliveries leased to this process in this transaction: handed over after commit.
+        self.leased: list[Claimed] = []
+        #: Receivers with mail left for the dispatcher to find.
+        self.unleased: set[str] = set()
+        #: What this transaction established, published to in-memory readers after commit.
+        self.facts: dict[object, object] = {}
 
     @property
     def now_epoch(self) -> float:
         return self.now.timestamp()
+
+    def run(self, sql: SQL, params: Any = None) -> Any:
+        """Execute a plain-SQL statement in this transaction."""
+        return run(self.conn, sql, params)
 
     def emit(
         self, message: Message, *, correlation_id: str, causation_id: str | None = None
@@ -130,8 +152,8 @@ class Tx:
             causation_id=causation_id,
             occurred_at=self.now,
         )
-        self.conn.execute(
-            OUTBOX.insert(),
+        self.run(
+            _INSERT_OUTBOX,
             {
                 "message_id": envelope.message_id,
                 "type": envelope.type,
@@ -142,13 +164,47 @@ class Tx:
                 "payload": envelope.payload_json(),
             },
         )
-        receivers = ROUTES[envelope.type]
-        self.conn.execute(
-            DELIVERIES.insert(),
-            [{"message_id": envelope.message_id, "destination": r} for r in receivers],
-        )
+        for receiver in ROUTES[envelope.type]:
+            lease = self.lease(receiver) if self.lease is not None else None
+            if lease is None:
+                self.run(
+                    _INSERT_DELIVERY,
+                    {
+                        "message_id": envelope.message_id,
+                        "destination": receiver,
+                        "lease_owner": None,
+                        "lease_until": 0.0,
+                        "attempts": 0,
+                    },
+                )
+                self.unleased.add(receiver)
+                continue
+            owner, until = lease
+            delivery_id = self.run(
+                _INSERT_LEASED_DELIVERY,
+                {
+                    "message_id": envelope.message_id,
+                    "destination": receiver,
+                    "lease_owner": owner,
+                    "lease_until": until,
+                    "attempts": 1,
+                },
+            ).scalar_one()
+            self.leased.append(Claimed(delivery_id, receiver, envelope, 1))
         self.emitted.append(envelope)
         return envelope
+
+
+_INSERT_OUTBOX = SQL(
+    "INSERT INTO outbox (message_id, type, source, correlation_id, causation_id, occurred_at,"
+    " payload) VALUES (:message_id, :type, :source, :correlation_id, :causation_id,"
+    " :occurred_at, :payload)"
+)
+_INSERT_DELIVERY = SQL(
+    "INSERT INTO deliveries (message_id, destination, lease_owner, lease_until, attempts)"
+    " VALUES (:message_id, :destination, :lease_owner, :lease_until, :attempts)"
+)
+_INSERT_LEASED_DELIVERY = SQL(_INSERT_DELIVERY.text + " RETURNING id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,11 +284,14 @@ def claim(
     ]
 
 
+_ACK = SQL("DELETE FROM deliveries WHERE id = :id")
+
+
 def acknowledge(conn: Connection, delivery_ids: Iterable[int]) -> None:
     """The receiver has applied these deliveries: forget them."""
-    ids = list(delivery_ids)
+    ids = [{"id": i} for i in delivery_ids]
     if ids:
-        conn.execute(delete(DELIVERIES).where(DELIVERIES.c.id.in_(ids)))
+        run(conn, _ACK, ids)
 
 
 def release(conn: Connection, delivery_ids: Iterable[int]) -> None:
@@ -278,21 +337,23 @@ def already_processed(conn: Connection, message_ids: list[str]) -> set[str]:
     """Which of these messages this service has applied before."""
     if not message_ids:
         return set()
-    rows = conn.execute(
-        select(PROCESSED.c.message_id).where(PROCESSED.c.message_id.in_(message_ids))
-    ).scalars()
-    return set(rows)
+    marks, params = in_list("m", message_ids)
+    rows = run(conn, SQL(f"SELECT message_id FROM processed WHERE message_id IN {marks}"), params)
+    return {r[0] for r in rows}
+
+
+_MARK_PROCESSED = SQL(
+    "INSERT INTO processed (message_id, source, processed_at) VALUES (:message_id, :source, :at)"
+)
 
 
 def mark_processed(conn: Connection, envelopes: list[Envelope], now: float) -> None:
     """Record messages as applied, in the same transaction as their effect."""
     if envelopes:
-        conn.execute(
-            PROCESSED.insert(),
-            [
-                {"message_id": e.message_id, "source": e.source, "processed_at": now}
-                for e in envelopes
-            ],
+        run(
+            conn,
+            _MARK_PROCESSED,
+            [{"message_id": e.message_id, "source": e.source, "at": now} for e in envelopes],
         )
 
 

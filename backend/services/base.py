@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Table, select, update
 
@@ -22,6 +22,7 @@ from backend.errors import StorageError
 from backend.messaging.envelope import Envelope
 from backend.messaging.journal import (
     DEAD_LETTERS,
+    Claimed,
     JOURNAL_TABLES,
     PROCESSED,
     DeadLetterRow,
@@ -32,7 +33,7 @@ from backend.messaging.journal import (
     from_epoch,
     mark_processed,
 )
-from backend.messaging.messages import ROUTES, message_class
+from backend.messaging.messages import message_class
 from backend.runtime.actor import Actor, Deliver
 from backend.runtime.clock import Clock
 from backend.storage import Store
@@ -40,8 +41,21 @@ from backend.storage import Store
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: Called after a commit that emitted messages: (producer, receivers) -> None.
-EmitHook = Callable[[str, set[str]], None]
+class Postman(Protocol):
+    """Who carries a service's mail after it commits (the dispatcher)."""
+
+    def lease_for(self, receiver: str) -> tuple[str, float] | None:
+        """(owner, lease deadline) if this process can hand mail to ``receiver`` itself."""
+
+    def handoff(self, producer: str, leased: list[Claimed]) -> None:
+        """Put mail leased at emit time straight into the receivers' mailboxes."""
+
+    def wake(self, producer: str | None = None, receivers: set[str] | None = None) -> None:
+        """Mail was left for receivers this process could not take it to."""
+
+
+#: How many recent facts (booking statuses...) a service remembers for fast waits.
+RECENT_FACTS = 20_000
 
 
 class Service(Actor):
@@ -56,7 +70,7 @@ class Service(Actor):
         url: str,
         *,
         clock: Clock,
-        on_emit: EmitHook | None = None,
+        postman: Postman | None = None,
         mailbox_size: int = 2000,
         ask_concurrency: int = 256,
     ) -> None:
@@ -64,7 +78,9 @@ class Service(Actor):
             name, clock=clock, mailbox_size=mailbox_size, ask_concurrency=ask_concurrency
         )
         self.store = Store(name, url, [*self.tables, *JOURNAL_TABLES])
-        self.on_emit = on_emit
+        self.postman = postman
+        #: Facts established by recent commits (e.g. a booking's view status), newest last.
+        self.recent: dict[object, object] = {}
         self._watchers: dict[str, list[asyncio.Event]] = defaultdict(list)
         self._failures: dict[str, int] = defaultdict(int)
 
@@ -90,19 +106,29 @@ class Service(Actor):
         """Run ``fn(tx, *args)`` in one write transaction, then wake whoever should know."""
         now = self.clock.now()
         holder: list[Tx] = []
+        lease = self.postman.lease_for if self.postman is not None else None
 
         def body(conn: Any) -> T:
-            tx = Tx(conn, now, self.name, self.store.is_sqlite)
+            tx = Tx(conn, now, self.name, self.store.is_sqlite, lease)
             holder.append(tx)
             return fn(tx, *args)
 
         result = await self.store.write(body)
         tx = holder[-1]
-        if tx.emitted and self.on_emit is not None:
-            receivers: set[str] = set()
-            for env in tx.emitted:
-                receivers.update(ROUTES[env.type])
-            self.on_emit(self.name, receivers)
+        if self.postman is not None:
+            if tx.leased:
+                self.postman.handoff(self.name, tx.leased)
+            if tx.unleased:
+                self.postman.wake(self.name, tx.unleased)
+        if tx.facts:
+            for key, value in tx.facts.items():
+                old = self.recent.get(key)
+                if type(value) is int and type(old) is int and old > value:
+                    continue  # ranks only grow
+                self.recent[key] = value
+            if len(self.recent) > RECENT_FACTS:
+                for key in list(self.recent)[: RECENT_FACTS // 4]:
+                    del self.recent[key]
         for key in tx.touched:
             for event in self._watchers.get(key, ()):
                 event.set()

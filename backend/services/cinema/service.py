@@ -28,7 +28,8 @@ from backend.messaging.messages import (
 )
 from backend.messaging.requests import BlockSeats, CancelShow
 from backend.runtime.clock import Clock
-from backend.services.base import EmitHook, Service
+from backend.services.base import Postman, Service
+from backend.storage import SQL, in_list
 from backend.services.cinema.model import (
     BLOCKED_SEATS,
     CANCELLED_SHOWS,
@@ -48,19 +49,17 @@ class CinemaService(Service):
         *,
         clock: Clock,
         catalog: Catalog,
-        on_emit: EmitHook | None = None,
+        postman: Postman | None = None,
         mailbox_size: int = 2000,
     ) -> None:
-        super().__init__(CINEMA, url, clock=clock, on_emit=on_emit, mailbox_size=mailbox_size)
+        super().__init__(CINEMA, url, clock=clock, postman=postman, mailbox_size=mailbox_size)
         self.catalog = catalog
 
     # --- deliveries ---------------------------------------------------------------------
 
     def on_BookingPaid(self, tx: Tx, env: Envelope) -> None:
         msg: BookingPaid = env.payload  # type: ignore[assignment]
-        known = tx.conn.execute(
-            select(CINEMA_BOOKINGS).where(CINEMA_BOOKINGS.c.booking_id == msg.booking_id)
-        ).first()
+        known = tx.run(_DECISION, {"id": msg.booking_id}).first()
         if known is not None:
             if known.state == "confirmed":
                 tickets = _tickets_of(tx.conn, msg.booking_id)
@@ -73,40 +72,28 @@ class CinemaService(Service):
             self._reject(tx, env, msg, reason, True)
             return
         tickets = [f"{msg.code}-{seat}" for seat in msg.seats]
-        stmt = self.store.dialect_insert(TICKETS).values(
+        inserted = tx.run(
+            _ISSUE_TICKET,
             [
-                {
-                    "ticket_no": ticket,
-                    "show_id": msg.show_id,
-                    "seat": seat,
-                    "booking_id": msg.booking_id,
-                    "issued_at": tx.now_epoch,
-                }
+                {"ticket_no": ticket, "show_id": msg.show_id, "seat": seat,
+                 "booking_id": msg.booking_id, "now": tx.now_epoch}
                 for ticket, seat in zip(tickets, msg.seats)
-            ]
-        ).on_conflict_do_nothing()
-        inserted = tx.conn.execute(stmt).rowcount
+            ],
+        ).rowcount
         if inserted != len(msg.seats):  # a seat already has a ticket: never sell it twice
-            tx.conn.execute(delete(TICKETS).where(TICKETS.c.booking_id == msg.booking_id))
+            tx.run(_TAKE_BACK_TICKETS, {"id": msg.booking_id})
             self._reject(tx, env, msg, "a seat already has a ticket", True)
             return
-        tx.conn.execute(
-            CINEMA_BOOKINGS.insert(),
-            {
-                "booking_id": msg.booking_id,
-                "show_id": msg.show_id,
-                "state": "confirmed",
-                "updated_at": tx.now_epoch,
-            },
+        tx.run(
+            _DECIDE,
+            {"id": msg.booking_id, "show_id": msg.show_id, "state": "confirmed", "reason": None,
+             "now": tx.now_epoch},
         )
         self._confirm(tx, env, msg, tickets)
 
     def _refusal(self, tx: Tx, msg: BookingPaid) -> str | None:
         """Why this booking cannot be seated, or None."""
-        cancelled = tx.conn.execute(
-            select(CANCELLED_SHOWS.c.show_id).where(CANCELLED_SHOWS.c.show_id == msg.show_id)
-        ).first()
-        if cancelled is not None:
+        if tx.run(_SHOW_CANCELLED, {"show_id": msg.show_id}).first() is not None:
             return "the show was cancelled"
         try:
             show = self.catalog.showtime(msg.show_id)
@@ -116,11 +103,18 @@ class CinemaService(Service):
             spec = show.hall.seat(seat)
             if spec is None or spec.blocked:
                 return f"seat {seat} is out of service"
-        blocked = tx.conn.execute(
-            select(BLOCKED_SEATS.c.seat).where(
-                BLOCKED_SEATS.c.show_id == msg.show_id, BLOCKED_SEATS.c.seat.in_(msg.seats)
+        marks, params = in_list("s", msg.seats)
+        params["show_id"] = msg.show_id
+        blocked = [
+            r[0]
+            for r in tx.run(
+                SQL(
+                    "SELECT seat FROM cinema_blocked_seats"
+                    f" WHERE show_id = :show_id AND seat IN {marks}"
+                ),
+                params,
             )
-        ).scalars().all()
+        ]
         if blocked:
             return f"seat {', '.join(sorted(blocked))} is out of service"
         return None
@@ -136,15 +130,10 @@ class CinemaService(Service):
 
     def _reject(self, tx: Tx, env: Envelope, msg: BookingPaid, reason: str, record: bool) -> None:
         if record:
-            tx.conn.execute(
-                CINEMA_BOOKINGS.insert(),
-                {
-                    "booking_id": msg.booking_id,
-                    "show_id": msg.show_id,
-                    "state": "rejected",
-                    "reason": reason,
-                    "updated_at": tx.now_epoch,
-                },
+            tx.run(
+                _DECIDE,
+                {"id": msg.booking_id, "show_id": msg.show_id, "state": "rejected",
+                 "reason": reason, "now": tx.now_epoch},
             )
         tx.emit(
             SeatsRejected(
@@ -232,3 +221,16 @@ def _tickets_of(conn: Any, booking_id: str) -> list[str]:
             select(TICKETS.c.ticket_no).where(TICKETS.c.booking_id == booking_id)
         ).scalars()
     )
+
+
+_DECISION = SQL("SELECT * FROM cinema_bookings WHERE booking_id = :id")
+_DECIDE = SQL(
+    "INSERT INTO cinema_bookings (booking_id, show_id, state, reason, updated_at)"
+    " VALUES (:id, :show_id, :state, :reason, :now)"
+)
+_ISSUE_TICKET = SQL(
+    "INSERT INTO cinema_tickets (ticket_no, show_id, seat, booking_id, issued_at)"
+    " VALUES (:ticket_no, :show_id, :seat, :booking_id, :now) ON CONFLICT DO NOTHING"
+)
+_TAKE_BACK_TICKETS = SQL("DELETE FROM cinema_tickets WHERE booking_id = :id")
+_SHOW_CANCELLED = SQL("SELECT 1 FROM cinema_cancelled_shows WHERE show_id = :show_id")

@@ -18,7 +18,8 @@ from backend.messaging.envelope import Envelope
 from backend.messaging.journal import Tx
 from backend.messaging.messages import INFORMATION
 from backend.runtime.clock import Clock
-from backend.services.base import EmitHook, Service
+from backend.services.base import Postman, Service
+from backend.storage import SQL, run
 from backend.services.information.model import BLOCKED_VIEW, BOOKING_VIEW, SEAT_VIEW, TIMELINE
 
 #: Status order: the view never moves a booking backwards.
@@ -46,71 +47,55 @@ class InformationService(Service):
         url: str,
         *,
         clock: Clock,
-        on_emit: EmitHook | None = None,
+        postman: Postman | None = None,
         mailbox_size: int = 4000,
     ) -> None:
-        super().__init__(INFORMATION, url, clock=clock, on_emit=on_emit, mailbox_size=mailbox_size)
+        super().__init__(INFORMATION, url, clock=clock, postman=postman, mailbox_size=mailbox_size)
 
     # --- shared steps -------------------------------------------------------------------
 
     def _timeline(self, tx: Tx, env: Envelope) -> None:
-        stmt = self.store.dialect_insert(TIMELINE).values(
-            message_id=env.message_id,
-            correlation_id=env.correlation_id,
-            causation_id=env.causation_id,
-            step=env.type,
-            service=env.source,
-            at=env.occurred_at.timestamp(),
-            data=json.dumps(asdict(env.payload), ensure_ascii=False),
+        tx.run(
+            _INSERT_STEP,
+            {
+                "message_id": env.message_id,
+                "correlation_id": env.correlation_id,
+                "causation_id": env.causation_id,
+                "step": env.type,
+                "service": env.source,
+                "at": env.occurred_at.timestamp(),
+                "data": env.payload_json(),
+            },
         )
-        tx.conn.execute(stmt.on_conflict_do_nothing(index_elements=["message_id"]))
         tx.touched.add(env.correlation_id)
 
     def _booking(self, tx: Tx, env: Envelope, booking_id: str, status: str | None = None,
                  **fields: Any) -> None:
-        """Create the booking row if this is the first news of it, then update it."""
+        """Create or update the booking row in one statement; the status only moves forward."""
         at = env.occurred_at.timestamp()
-        stmt = self.store.dialect_insert(BOOKING_VIEW).values(
-            booking_id=booking_id, created_at=at, updated_at=at
+        params = dict.fromkeys(_BOOKING_FIELDS)
+        params.update(fields)
+        params.update(
+            booking_id=booking_id,
+            status=status,
+            status_rank=STATUS_RANK[status] if status else None,
+            at=at,
         )
-        tx.conn.execute(stmt.on_conflict_do_nothing())
-        values = {k: v for k, v in fields.items() if v is not None}
-        if values:
-            tx.conn.execute(
-                update(BOOKING_VIEW).where(BOOKING_VIEW.c.booking_id == booking_id).values(**values)
-            )
+        tx.run(_UPSERT_BOOKING, params)
         if status is not None:
-            rank = STATUS_RANK[status]
-            tx.conn.execute(
-                update(BOOKING_VIEW)
-                .where(BOOKING_VIEW.c.booking_id == booking_id, BOOKING_VIEW.c.status_rank < rank)
-                .values(status=status, status_rank=rank, updated_at=at)
-            )
+            tx.facts[("rank", booking_id)] = STATUS_RANK[status]
         tx.touched.add(booking_id)
         self._timeline(tx, env)
 
     def _seats(self, tx: Tx, show_id: str, seats: list[str], state: str, ref: str) -> None:
         if not seats:
             return
-        stmt = self.store.dialect_insert(SEAT_VIEW).values(
-            [{"show_id": show_id, "seat": s, "state": state, "ref": ref} for s in seats]
-        )
-        tx.conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["show_id", "seat"],
-                set_={"state": stmt.excluded.state, "ref": stmt.excluded.ref},
-            )
-        )
+        tx.run(_UPSERT_SEAT, [{"show_id": show_id, "seat": s, "state": state, "ref": ref}
+                              for s in seats])
         tx.touched.add(show_id)
 
     def _free(self, tx: Tx, show_id: str, seats: list[str], ref: str) -> None:
-        tx.conn.execute(
-            delete(SEAT_VIEW).where(
-                SEAT_VIEW.c.show_id == show_id,
-                SEAT_VIEW.c.seat.in_(seats),
-                SEAT_VIEW.c.ref == ref,
-            )
-        )
+        tx.run(_FREE_SEAT, [{"show_id": show_id, "seat": s, "ref": ref} for s in seats])
         tx.touched.add(show_id)
 
     # --- from reservation ---------------------------------------------------------------
@@ -118,11 +103,13 @@ class InformationService(Service):
     def on_SeatsHeld(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._seats(tx, m.show_id, m.seats, "held", m.hold_id)
+        tx.facts[("hold", m.hold_id)] = True
         self._timeline(tx, env)
 
     def on_HoldReleased(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._free(tx, m.show_id, m.seats, m.hold_id)
+        tx.facts[("hold", m.hold_id)] = False
         self._timeline(tx, env)
 
     def on_BookingRequested(self, tx: Tx, env: Envelope) -> None:
@@ -266,6 +253,27 @@ class InformationService(Service):
 
         return await self.query(read)
 
+    async def rank_of(self, booking_id: str) -> int:
+        """How far the view has got with a booking (-1: not at all); memory first."""
+        known = self.recent.get(("rank", booking_id))
+        if type(known) is int:
+            return known
+        row = await self.query(lambda c: run(c, _STATUS_BY_ID, {"id": booking_id}).first())
+        return -1 if row is None else row.status_rank
+
+    async def status_by_code(self, code: str) -> tuple[str, str] | None:
+        """(booking id, status) of a booking in the view, or None."""
+        row = await self.query(lambda c: run(c, _STATUS_BY_CODE, {"code": code}).first())
+        return None if row is None else (row.booking_id, row.status)
+
+    async def hold_shown(self, hold_id: str) -> bool:
+        """Whether the seat view shows seats of this hold; memory first."""
+        known = self.recent.get(("hold", hold_id))
+        if known is not None:
+            return bool(known)
+        row = await self.query(lambda c: run(c, _HOLD_SHOWN, {"ref": hold_id}).first())
+        return row is not None
+
     async def seats(self, show_id: str) -> list[Any]:
         """Seats of a show that are held or sold."""
         return await self.query(
@@ -321,3 +329,63 @@ class InformationService(Service):
                 )
             ).all()
         )
+
+
+_BOOKING_FIELDS = (
+    "code", "hold_id", "show_id", "seats", "tickets", "amount", "phone", "method", "brand",
+    "last4", "change", "reason", "ticket_numbers", "refunded_amount", "completed_at",
+    "created_at",
+)
+
+_UPSERT_BOOKING = SQL(
+    """
+    INSERT INTO info_bookings (booking_id, code, hold_id, show_id, seats, tickets, amount,
+        phone, method, brand, last4, change, reason, ticket_numbers, refunded_amount, status,
+        status_rank, completed_at, created_at, updated_at)
+    VALUES (:booking_id, :code, :hold_id, :show_id, COALESCE(:seats, '[]'),
+        COALESCE(:tickets, '{}'), COALESCE(:amount, 0), :phone, :method, :brand, :last4,
+        :change, :reason, COALESCE(:ticket_numbers, '[]'), COALESCE(:refunded_amount, 0),
+        COALESCE(:status, 'PAYMENT_PENDING'), COALESCE(:status_rank, 0), :completed_at,
+        COALESCE(:created_at, :at), :at)
+    ON CONFLICT (booking_id) DO UPDATE SET
+        code = COALESCE(:code, info_bookings.code),
+        hold_id = COALESCE(:hold_id, info_bookings.hold_id),
+        show_id = COALESCE(:show_id, info_bookings.show_id),
+        seats = COALESCE(:seats, info_bookings.seats),
+        tickets = COALESCE(:tickets, info_bookings.tickets),
+        amount = COALESCE(:amount, info_bookings.amount),
+        phone = COALESCE(:phone, info_bookings.phone),
+        method = COALESCE(:method, info_bookings.method),
+        brand = COALESCE(:brand, info_bookings.brand),
+        last4 = COALESCE(:last4, info_bookings.last4),
+        change = COALESCE(:change, info_bookings.change),
+        reason = COALESCE(:reason, info_bookings.reason),
+        ticket_numbers = COALESCE(:ticket_numbers, info_bookings.ticket_numbers),
+        refunded_amount = COALESCE(:refunded_amount, info_bookings.refunded_amount),
+        completed_at = COALESCE(:completed_at, info_bookings.completed_at),
+        created_at = COALESCE(:created_at, info_bookings.created_at),
+        status = CASE WHEN COALESCE(:status_rank, -1) > info_bookings.status_rank
+                      THEN :status ELSE info_bookings.status END,
+        updated_at = CASE WHEN COALESCE(:status_rank, -1) > info_bookings.status_rank
+                          THEN :at ELSE info_bookings.updated_at END,
+        status_rank = CASE WHEN COALESCE(:status_rank, -1) > info_bookings.status_rank
+                           THEN :status_rank ELSE info_bookings.status_rank END
+    """
+)
+_INSERT_STEP = SQL(
+    """
+    INSERT INTO info_timeline (message_id, correlation_id, causation_id, step, service, at, data)
+    VALUES (:message_id, :correlation_id, :causation_id, :step, :service, :at, :data)
+    ON CONFLICT (message_id) DO NOTHING
+    """
+)
+_UPSERT_SEAT = SQL(
+    """
+    INSERT INTO info_seats (show_id, seat, state, ref) VALUES (:show_id, :seat, :state, :ref)
+    ON CONFLICT (show_id, seat) DO UPDATE SET state = excluded.state, ref = excluded.ref
+    """
+)
+_FREE_SEAT = SQL("DELETE FROM info_seats WHERE show_id = :show_id AND seat = :seat AND ref = :ref")
+_STATUS_BY_ID = SQL("SELECT status, status_rank FROM info_bookings WHERE booking_id = :id")
+_STATUS_BY_CODE = SQL("SELECT booking_id, status FROM info_bookings WHERE code = :code")
+_HOLD_SHOWN = SQL("SELECT 1 FROM info_seats WHERE ref = :ref LIMIT 1")

@@ -28,9 +28,10 @@ from backend.messaging.messages import (
 from backend.messaging.envelope import Envelope
 from backend.messaging.requests import Authorize, PaymentOutcome, ResolvePayment
 from backend.runtime.clock import Clock
-from backend.services.base import EmitHook, Service
+from backend.services.base import Postman, Service
 from backend.services.payment.model import PAYMENTS
 from backend.services.payment.simulator import PaymentSimulator, SimulatorKnobs
+from backend.storage import SQL, run
 
 
 def _outcome(row: Any) -> PaymentOutcome:
@@ -57,10 +58,10 @@ class PaymentService(Service):
         clock: Clock,
         knobs: SimulatorKnobs,
         seed: int | None = None,
-        on_emit: EmitHook | None = None,
+        postman: Postman | None = None,
         mailbox_size: int = 2000,
     ) -> None:
-        super().__init__(PAYMENT, url, clock=clock, on_emit=on_emit, mailbox_size=mailbox_size)
+        super().__init__(PAYMENT, url, clock=clock, postman=postman, mailbox_size=mailbox_size)
         self.simulator = PaymentSimulator(knobs, seed)
         self.in_flight = 0
 
@@ -74,9 +75,7 @@ class PaymentService(Service):
         return await super().handle_ask(request)
 
     async def authorize(self, request: Authorize) -> PaymentOutcome:
-        existing = await self.query(_by_key, request.idempotency_key)
-        if existing is not None:
-            return _outcome(existing)
+        # A repeated key is answered from the table by _record (the key is unique there).
         if self.in_flight >= self.simulator.knobs.capacity:
             raise PaymentUnavailable(
                 "Payment is at capacity right now; nothing was charged. Try again in a "
@@ -117,10 +116,7 @@ class PaymentService(Service):
             "change": change if decision == "approve" else None,
             "created_at": tx.now_epoch,
         }
-        stmt = self.store.dialect_insert(PAYMENTS).values(row).on_conflict_do_nothing(
-            index_elements=["idempotency_key"]
-        )
-        inserted = tx.conn.execute(stmt).rowcount
+        inserted = tx.run(_RECORD, row).rowcount
         if not inserted:  # someone answered for this key first (a retry, or a void)
             return _outcome(_by_key(tx.conn, request.idempotency_key))
         if row["status"] == "captured":
@@ -142,7 +138,10 @@ class PaymentService(Service):
                 PaymentRefused(booking_id=request.booking_id, reason=decision),
                 correlation_id=request.booking_id,
             )
-        return _outcome(_by_key(tx.conn, request.idempotency_key))
+        return PaymentOutcome(
+            status=row["status"], payment_id=row["id"], reason=row["reason"],
+            brand=row["brand"], last4=row["last4"], change=row["change"],
+        )
 
     def _resolve(self, tx: Tx, request: ResolvePayment) -> PaymentOutcome:
         row = _by_key(tx.conn, request.idempotency_key)
@@ -209,5 +208,14 @@ class PaymentService(Service):
         return knobs
 
 
+_RECORD = SQL(
+    "INSERT INTO payments (id, idempotency_key, booking_id, method, amount, status, reason,"
+    " brand, last4, tendered, change, created_at) VALUES (:id, :idempotency_key, :booking_id,"
+    " :method, :amount, :status, :reason, :brand, :last4, :tendered, :change, :created_at)"
+    " ON CONFLICT (idempotency_key) DO NOTHING"
+)
+_BY_KEY = SQL("SELECT * FROM payments WHERE idempotency_key = :key")
+
+
 def _by_key(conn: Any, key: str) -> Any:
-    return conn.execute(select(PAYMENTS).where(PAYMENTS.c.idempotency_key == key)).first()
+    return run(conn, _BY_KEY, {"key": key}).first()

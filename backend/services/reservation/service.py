@@ -21,7 +21,6 @@ import uuid
 
 from typing import Any
 
-from sqlalchemy import and_, delete, select, update
 
 from backend.catalog import Catalog
 from backend.codes import new_booking_code
@@ -40,6 +39,7 @@ from backend.errors import (
 )
 from backend.messaging.envelope import Envelope
 from backend.messaging.journal import Tx, from_epoch
+from backend.storage import run
 from backend.messaging.messages import (
     RESERVATION,
     BookingCancelled,
@@ -72,8 +72,9 @@ from backend.messaging.requests import (
 from backend.pricing import quote
 from backend.runtime.actor import Actor
 from backend.runtime.clock import Clock
-from backend.services.base import EmitHook, Service
+from backend.services.base import Postman, Service
 from backend.services.payment.simulator import DECLINE_MESSAGES
+from backend.services.reservation import queries as q
 from backend.services.reservation import saga
 from backend.services.reservation.model import BOOKINGS, HOLDS, OUT_OF_SERVICE, SEAT_CLAIMS
 from backend.tender import Cash
@@ -97,11 +98,11 @@ class ReservationService(Service):
         max_seats: int = 10,
         payment_timeout: float = 5.0,
         sweep_interval: float = 1.0,
-        on_emit: EmitHook | None = None,
+        postman: Postman | None = None,
         mailbox_size: int = 2000,
     ) -> None:
         super().__init__(
-            RESERVATION, url, clock=clock, on_emit=on_emit, mailbox_size=mailbox_size
+            RESERVATION, url, clock=clock, postman=postman, mailbox_size=mailbox_size
         )
         self.catalog = catalog
         self.payment = payment
@@ -181,62 +182,37 @@ class ReservationService(Service):
     ) -> dict[str, Any]:
         now = tx.now_epoch
         if replaces is not None:  # the clerk changed the selection: swap holds atomically
-            old = tx.conn.execute(select(HOLDS).where(HOLDS.c.id == replaces)).first()
+            old = q.hold_row(tx, replaces)
             if old is not None and old.state == "active" and old.booking_id is None:
                 self._end_hold(tx, old, "released")
-        lapsed = tx.conn.execute(
-            select(HOLDS)
-            .join(SEAT_CLAIMS, SEAT_CLAIMS.c.hold_id == HOLDS.c.id)
-            .where(
-                SEAT_CLAIMS.c.show_id == show_id,
-                SEAT_CLAIMS.c.seat.in_(labels),
-                HOLDS.c.state == "active",
-                HOLDS.c.booking_id.is_(None),
-                HOLDS.c.expires_at <= now,
-            )
-            .distinct()
-        ).all()
-        for row in lapsed:
-            self._end_hold(tx, row, "expired")
-        out = sorted(
-            tx.conn.execute(
-                select(OUT_OF_SERVICE.c.seat).where(
-                    OUT_OF_SERVICE.c.show_id == show_id, OUT_OF_SERVICE.c.seat.in_(labels)
-                )
-            ).scalars()
-        )
+        out = q.out_of_service(tx, show_id, labels)
         if out:
             raise SeatUnavailable(f"Seat {', '.join(out)} is out of service.", out)
         hold_id = "hold_" + uuid.uuid4().hex[:20]
         expires = now + self.hold_seconds
-        tx.conn.execute(
-            HOLDS.insert(),
-            {
-                "id": hold_id,
-                "show_id": show_id,
-                "seats": json.dumps(labels),
-                "state": "active",
-                "created_at": now,
-                "expires_at": expires,
-            },
+        tx.run(
+            q.INSERT_HOLD,
+            {"id": hold_id, "show_id": show_id, "seats": json.dumps(labels), "now": now,
+             "expires_at": expires},
         )
-        stmt = self.store.dialect_insert(SEAT_CLAIMS).values(
-            [{"show_id": show_id, "seat": s, "hold_id": hold_id, "state": "held"} for s in labels]
-        ).on_conflict_do_nothing()
-        if tx.conn.execute(stmt).rowcount != len(labels):
-            taken = sorted(
-                tx.conn.execute(
-                    select(SEAT_CLAIMS.c.seat).where(
-                        SEAT_CLAIMS.c.show_id == show_id,
-                        SEAT_CLAIMS.c.seat.in_(labels),
-                        SEAT_CLAIMS.c.hold_id != hold_id,
-                    )
-                ).scalars()
-            )
+        taken = q.claim_seats(tx, show_id, labels, hold_id)
+        if taken != len(labels):
+            # Some seats are claimed: by holds that ran out (free them now) or for real.
+            lapsed = {
+                c.hold_id: c
+                for c in q.claimants(tx, show_id, labels, other_than=hold_id)
+                if c.state == "active" and c.booking_id is None and c.expires_at <= now
+            }
+            for claim in lapsed.values():
+                self._end_hold(tx, q.hold_row(tx, claim.hold_id), "expired")
+            if lapsed:
+                taken += q.claim_seats(tx, show_id, labels, hold_id)
+        if taken != len(labels):
+            busy = sorted({c.seat for c in q.claimants(tx, show_id, labels, other_than=hold_id)})
             raise SeatUnavailable(
-                f"Seat{'s' if len(taken) > 1 else ''} {', '.join(taken)} "
-                f"{'are' if len(taken) > 1 else 'is'} already taken; choose other seats.",
-                taken,
+                f"Seat{'s' if len(busy) > 1 else ''} {', '.join(busy)} "
+                f"{'are' if len(busy) > 1 else 'is'} already taken; choose other seats.",
+                busy,
             )
         expires_iso = from_epoch(expires).isoformat()
         tx.emit(
@@ -248,12 +224,8 @@ class ReservationService(Service):
 
     def _end_hold(self, tx: Tx, hold: Any, reason: str) -> None:
         """Free a hold's seats (it has no booking running) and say so."""
-        tx.conn.execute(
-            delete(SEAT_CLAIMS).where(
-                SEAT_CLAIMS.c.hold_id == hold.id, SEAT_CLAIMS.c.booking_id.is_(None)
-            )
-        )
-        tx.conn.execute(update(HOLDS).where(HOLDS.c.id == hold.id).values(state=reason))
+        tx.run(q.FREE_HOLD_CLAIMS, {"id": hold.id})
+        tx.run(q.SET_HOLD_STATE, {"id": hold.id, "state": reason})
         tx.emit(
             HoldReleased(
                 hold_id=hold.id, show_id=hold.show_id, seats=json.loads(hold.seats), reason=reason
@@ -264,7 +236,7 @@ class ReservationService(Service):
 
     def _release(self, tx: Tx, hold_id: str) -> str | None:
         """Free a hold's seats; returns its show (None when there was nothing to free)."""
-        hold = tx.conn.execute(select(HOLDS).where(HOLDS.c.id == hold_id)).first()
+        hold = q.hold_row(tx, hold_id)
         if hold is None:
             raise NotFound("That seat hold does not exist.")
         if hold.state == "booked":
@@ -277,15 +249,7 @@ class ReservationService(Service):
         return hold.show_id
 
     def _expire_lapsed_holds(self, tx: Tx) -> int:
-        rows = tx.conn.execute(
-            select(HOLDS)
-            .where(
-                HOLDS.c.state == "active",
-                HOLDS.c.booking_id.is_(None),
-                HOLDS.c.expires_at <= tx.now_epoch,
-            )
-            .limit(500)
-        ).all()
+        rows = tx.run(q.LAPSED_HOLDS, {"now": tx.now_epoch}).all()
         for row in rows:
             self._end_hold(tx, row, "expired")
         return len(rows)
@@ -351,7 +315,7 @@ class ReservationService(Service):
         return booking
 
     def _start_booking(self, tx: Tx, request: BookSeats) -> dict[str, Any]:
-        hold = tx.conn.execute(select(HOLDS).where(HOLDS.c.id == request.hold_id)).first()
+        hold = q.hold_row(tx, request.hold_id)
         if hold is None:
             raise NotFound("That seat hold does not exist; choose the seats again.")
         if hold.state == "booked":
@@ -370,11 +334,10 @@ class ReservationService(Service):
             Cash(request.cash_tendered if request.cash_tendered is not None else 0).check(amount)
         booking_id = "bk_" + uuid.uuid4().hex[:20]
         code = new_booking_code()
-        while tx.conn.execute(select(BOOKINGS.c.id).where(BOOKINGS.c.code == code)).first():
+        while tx.run(q.CODE_TAKEN, {"code": code}).first() is not None:
             code = new_booking_code()
-        now = tx.now_epoch
-        tx.conn.execute(
-            BOOKINGS.insert(),
+        tx.run(
+            q.INSERT_BOOKING,
             {
                 "id": booking_id,
                 "code": code,
@@ -386,20 +349,13 @@ class ReservationService(Service):
                 "phone": request.phone,
                 "method": request.method,
                 "status": saga.PAYMENT_PENDING,
-                "created_at": now,
-                "updated_at": now,
+                "refunded": False,
+                "now": tx.now_epoch,
             },
         )
-        claimed = tx.conn.execute(
-            update(HOLDS)
-            .where(HOLDS.c.id == hold.id, HOLDS.c.booking_id.is_(None))
-            .values(booking_id=booking_id)
-        ).rowcount
-        if claimed != 1:
+        if tx.run(q.ATTACH_BOOKING, {"id": hold.id, "booking_id": booking_id}).rowcount != 1:
             raise InvalidInput("A payment for these seats is already in progress.")
-        tx.conn.execute(
-            update(SEAT_CLAIMS).where(SEAT_CLAIMS.c.hold_id == hold.id).values(booking_id=booking_id)
-        )
+        tx.run(q.CLAIMS_TO_BOOKING, {"id": hold.id, "booking_id": booking_id})
         tx.emit(
             BookingRequested(
                 booking_id=booking_id,
@@ -434,22 +390,13 @@ class ReservationService(Service):
         if row is None:
             return _booking_dict(self._row(tx, booking_id))
         if row.status == saga.PAID and outcome is not None:
-            tx.conn.execute(
-                update(BOOKINGS)
-                .where(BOOKINGS.c.id == booking_id)
-                .values(
-                    payment_id=outcome.payment_id,
-                    brand=outcome.brand,
-                    last4=outcome.last4,
-                    change=outcome.change,
-                )
+            tx.run(
+                q.SET_PAYMENT,
+                {"id": booking_id, "payment_id": outcome.payment_id, "brand": outcome.brand,
+                 "last4": outcome.last4, "change": outcome.change},
             )
-            tx.conn.execute(update(HOLDS).where(HOLDS.c.id == row.hold_id).values(state="booked"))
-            tx.conn.execute(
-                update(SEAT_CLAIMS)
-                .where(SEAT_CLAIMS.c.booking_id == booking_id)
-                .values(state="sold")
-            )
+            tx.run(q.SET_HOLD_STATE, {"id": row.hold_id, "state": "booked"})
+            tx.run(q.CLAIMS_SOLD, {"id": booking_id})
             tx.emit(
                 BookingPaid(
                     booking_id=booking_id,
@@ -466,21 +413,13 @@ class ReservationService(Service):
                     correlation_id=booking_id)
         elif row.status == saga.FAILED:
             # Nothing was taken: the hold (if still live) goes back to the clerk.
-            tx.conn.execute(
-                update(HOLDS)
-                .where(HOLDS.c.id == row.hold_id, HOLDS.c.booking_id == booking_id)
-                .values(booking_id=None)
-            )
-            tx.conn.execute(
-                update(SEAT_CLAIMS)
-                .where(SEAT_CLAIMS.c.booking_id == booking_id)
-                .values(booking_id=None)
-            )
+            tx.run(q.DETACH_BOOKING, {"id": row.hold_id, "booking_id": booking_id})
+            tx.run(q.CLAIMS_FROM_BOOKING, {"id": booking_id})
             tx.emit(
                 BookingFailed(booking_id=booking_id, code=row.code, reason=reason or "declined"),
                 correlation_id=booking_id,
             )
-        return _booking_dict(self._row(tx, booking_id))
+        return _booking_dict(q.booking_row(tx.conn, booking_id))
 
     async def reconcile(self, booking_id: str) -> dict[str, Any] | None:
         """Ask payment what became of an unknown payment and record it."""
@@ -497,17 +436,7 @@ class ReservationService(Service):
     def _stale_payments(self, conn: Any) -> list[str]:
         """Bookings whose payment outcome nobody is waiting for any more."""
         cutoff = self.clock.now().timestamp() - 2 * self.payment_timeout
-        return list(
-            conn.execute(
-                select(BOOKINGS.c.id).where(
-                    (BOOKINGS.c.status == saga.PAYMENT_UNKNOWN)
-                    | and_(
-                        BOOKINGS.c.status == saga.PAYMENT_PENDING,
-                        BOOKINGS.c.updated_at <= cutoff,
-                    )
-                ).limit(100)
-            ).scalars()
-        )
+        return [r[0] for r in run(conn, q.STALE_PAYMENTS, {"cutoff": cutoff})]
 
     # --- the cancellation saga ----------------------------------------------------------
 
@@ -515,7 +444,7 @@ class ReservationService(Service):
         return await self.transact(self._cancel, code)
 
     def _cancel(self, tx: Tx, code: str) -> dict[str, Any]:
-        row = tx.conn.execute(select(BOOKINGS).where(BOOKINGS.c.code == code)).first()
+        row = q.booking_by_code(tx.conn, code)
         if row is None:
             raise NotFound(f"No booking has the code {code}.")
         show = self.catalog.showtime(row.show_id)
@@ -529,7 +458,7 @@ class ReservationService(Service):
             RequestRefund(booking_id=row.id, code=code, reason="cancelled by customer"),
             correlation_id=row.id,
         )
-        return _booking_dict(self._row(tx, row.id))
+        return _booking_dict(moved)
 
     # --- deliveries ---------------------------------------------------------------------
 
@@ -538,11 +467,7 @@ class ReservationService(Service):
         row = self._transition(tx, msg.booking_id, "confirmed")
         if row is None:
             return
-        tx.conn.execute(
-            update(BOOKINGS)
-            .where(BOOKINGS.c.id == msg.booking_id)
-            .values(ticket_numbers=json.dumps(msg.tickets))
-        )
+        tx.run(q.SET_TICKETS, {"id": msg.booking_id, "tickets": json.dumps(msg.tickets)})
         tx.emit(
             BookingCompleted(
                 booking_id=row.id,
@@ -608,57 +533,39 @@ class ReservationService(Service):
 
     def on_SeatsBlocked(self, tx: Tx, env: Envelope) -> None:
         msg: SeatsBlocked = env.payload  # type: ignore[assignment]
-        if msg.blocked:
-            stmt = self.store.dialect_insert(OUT_OF_SERVICE).values(
-                [{"show_id": msg.show_id, "seat": s} for s in msg.seats]
-            ).on_conflict_do_nothing()
-            tx.conn.execute(stmt)
-        else:
-            tx.conn.execute(
-                delete(OUT_OF_SERVICE).where(
-                    OUT_OF_SERVICE.c.show_id == msg.show_id, OUT_OF_SERVICE.c.seat.in_(msg.seats)
-                )
-            )
+        sql = q.BLOCK_SEAT if msg.blocked else q.UNBLOCK_SEAT
+        tx.run(sql, [{"show_id": msg.show_id, "seat": s} for s in msg.seats])
 
     def _free_seats(self, tx: Tx, row: Any, hold_state: str) -> None:
-        tx.conn.execute(delete(SEAT_CLAIMS).where(SEAT_CLAIMS.c.booking_id == row.id))
-        tx.conn.execute(update(HOLDS).where(HOLDS.c.id == row.hold_id).values(state=hold_state))
+        tx.run(q.FREE_BOOKING_CLAIMS, {"id": row.id})
+        tx.run(q.SET_HOLD_STATE, {"id": row.hold_id, "state": hold_state})
         tx.touched.add(row.show_id)
 
     # --- state ---------------------------------------------------------------------------
 
     def _transition(self, tx: Tx, booking_id: str, event: str, **changes: Any) -> Any:
         """Move a booking by the saga's rules, guarded by its version. None if not applicable."""
-        row = self._row(tx, booking_id)
+        row = q.booking_row(tx.conn, booking_id)
         if row is None:
             raise LookupError(f"no booking {booking_id}")
         status = saga.next_status(row.status, event)
         if status is None:
             return None
-        moved = tx.conn.execute(
-            update(BOOKINGS)
-            .where(BOOKINGS.c.id == booking_id, BOOKINGS.c.version == row.version)
-            .values(status=status, version=row.version + 1, updated_at=tx.now_epoch, **changes)
-        ).rowcount
-        if moved != 1:
+        if not q.transition(tx, booking_id, status, row.version, **changes):
             raise RuntimeError(f"booking {booking_id} changed under us; will retry")
         tx.touched.add(booking_id)
-        return self._row(tx, booking_id)
+        return q.booking_row(tx.conn, booking_id)
 
     def _row(self, tx: Tx, booking_id: str) -> Any:
-        return self._row_conn(tx.conn, booking_id)
+        return q.booking_row(tx.conn, booking_id)
 
     @staticmethod
     def _row_conn(conn: Any, booking_id: str) -> Any:
-        return conn.execute(select(BOOKINGS).where(BOOKINGS.c.id == booking_id)).first()
+        return q.booking_row(conn, booking_id)
 
     async def booking_by_code(self, code: str) -> dict[str, Any] | None:
         """The write side's record of a booking (its status is the freshest there is)."""
-        return await self.query(
-            lambda c: _booking_dict(
-                c.execute(select(BOOKINGS).where(BOOKINGS.c.code == code)).first()
-            )
-        )
+        return await self.query(lambda c: _booking_dict(q.booking_by_code(c, code)))
 
     async def wait_for_status(
         self, booking_id: str, statuses: frozenset[str], timeout: float
@@ -676,6 +583,7 @@ def _booking_dict(row: Any) -> dict[str, Any] | None:
     if row is None:
         return None
     data = dict(row._mapping)
+    data["refunded"] = bool(data["refunded"])
     data["seats"] = json.loads(data["seats"])
     data["tickets"] = json.loads(data["tickets"])
     data["ticket_numbers"] = json.loads(data["ticket_numbers"]) if data["ticket_numbers"] else []

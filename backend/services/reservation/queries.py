@@ -1,0 +1,132 @@
+"""Reservation's SQL, written once (see ``backend.storage.SQL`` for why plain SQL).
+
+Every function takes the transaction's ``Tx`` (or a read connection) and does one thing
+to reservation's own tables; the service composes them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from backend.messaging.journal import Tx
+from backend.storage import SQL, in_list, run
+
+HOLD_BY_ID = SQL("SELECT * FROM holds WHERE id = :id")
+INSERT_HOLD = SQL(
+    "INSERT INTO holds (id, show_id, seats, state, booking_id, created_at, expires_at)"
+    " VALUES (:id, :show_id, :seats, 'active', NULL, :now, :expires_at)"
+)
+CLAIM_SEAT = SQL(
+    "INSERT INTO seat_claims (show_id, seat, hold_id, booking_id, state)"
+    " VALUES (:show_id, :seat, :hold_id, NULL, 'held') ON CONFLICT DO NOTHING"
+)
+SET_HOLD_STATE = SQL("UPDATE holds SET state = :state WHERE id = :id")
+FREE_HOLD_CLAIMS = SQL("DELETE FROM seat_claims WHERE hold_id = :id AND booking_id IS NULL")
+LAPSED_HOLDS = SQL(
+    "SELECT * FROM holds WHERE state = 'active' AND booking_id IS NULL AND expires_at <= :now"
+    " LIMIT 500"
+)
+ATTACH_BOOKING = SQL(
+    "UPDATE holds SET booking_id = :booking_id WHERE id = :id AND booking_id IS NULL"
+)
+DETACH_BOOKING = SQL(
+    "UPDATE holds SET booking_id = NULL WHERE id = :id AND booking_id = :booking_id"
+)
+CLAIMS_TO_BOOKING = SQL("UPDATE seat_claims SET booking_id = :booking_id WHERE hold_id = :id")
+CLAIMS_FROM_BOOKING = SQL("UPDATE seat_claims SET booking_id = NULL WHERE booking_id = :id")
+CLAIMS_SOLD = SQL("UPDATE seat_claims SET state = 'sold' WHERE booking_id = :id")
+FREE_BOOKING_CLAIMS = SQL("DELETE FROM seat_claims WHERE booking_id = :id")
+CODE_TAKEN = SQL("SELECT 1 FROM bookings WHERE code = :code")
+INSERT_BOOKING = SQL(
+    "INSERT INTO bookings (id, code, hold_id, show_id, seats, tickets, amount, phone, method,"
+    " status, version, refunded, created_at, updated_at) VALUES (:id, :code, :hold_id,"
+    " :show_id, :seats, :tickets, :amount, :phone, :method, :status, 1, :refunded, :now, :now)"
+)
+BOOKING_BY_ID = SQL("SELECT * FROM bookings WHERE id = :id")
+BOOKING_BY_CODE = SQL("SELECT * FROM bookings WHERE code = :code")
+SET_PAYMENT = SQL(
+    "UPDATE bookings SET payment_id = :payment_id, brand = :brand, last4 = :last4,"
+    " change = :change WHERE id = :id"
+)
+SET_TICKETS = SQL("UPDATE bookings SET ticket_numbers = :tickets WHERE id = :id")
+STALE_PAYMENTS = SQL(
+    "SELECT id FROM bookings WHERE status = 'PAYMENT_UNKNOWN'"
+    " OR (status = 'PAYMENT_PENDING' AND updated_at <= :cutoff) LIMIT 100"
+)
+BLOCK_SEAT = SQL(
+    "INSERT INTO reservation_blocked_seats (show_id, seat) VALUES (:show_id, :seat)"
+    " ON CONFLICT DO NOTHING"
+)
+UNBLOCK_SEAT = SQL("DELETE FROM reservation_blocked_seats WHERE show_id = :show_id AND seat = :seat")
+MIDWAY_SAGAS = SQL(
+    "SELECT count(*) FROM bookings WHERE status NOT IN"
+    " ('COMPLETED', 'FAILED', 'REJECTED', 'CANCELLED')"
+)
+
+
+def hold_row(tx: Tx, hold_id: str) -> Any:
+    return tx.run(HOLD_BY_ID, {"id": hold_id}).first()
+
+
+def booking_row(conn: Any, booking_id: str) -> Any:
+    return run(conn, BOOKING_BY_ID, {"id": booking_id}).first()
+
+
+def booking_by_code(conn: Any, code: str) -> Any:
+    return run(conn, BOOKING_BY_CODE, {"code": code}).first()
+
+
+def claim_seats(tx: Tx, show_id: str, seats: list[str], hold_id: str) -> int:
+    """Write the seats' claims; returns how many were free to take (the unique key decides)."""
+    result = tx.run(
+        CLAIM_SEAT, [{"show_id": show_id, "seat": s, "hold_id": hold_id} for s in seats]
+    )
+    return result.rowcount
+
+
+def claimants(tx: Tx, show_id: str, seats: list[str], other_than: str | None = None) -> list[Any]:
+    """The claims (with their holds) on some seats of a show."""
+    marks, params = in_list("s", seats)
+    sql = (
+        "SELECT c.seat, c.hold_id, h.state, h.booking_id, h.expires_at, h.show_id, h.seats"
+        " FROM seat_claims c JOIN holds h ON h.id = c.hold_id"
+        f" WHERE c.show_id = :show_id AND c.seat IN {marks}"
+    )
+    params["show_id"] = show_id
+    if other_than is not None:
+        sql += " AND c.hold_id != :other"
+        params["other"] = other_than
+    return tx.run(SQL(sql), params).all()
+
+
+def out_of_service(tx: Tx, show_id: str, seats: list[str]) -> list[str]:
+    marks, params = in_list("s", seats)
+    params["show_id"] = show_id
+    rows = tx.run(
+        SQL(
+            "SELECT seat FROM reservation_blocked_seats"
+            f" WHERE show_id = :show_id AND seat IN {marks}"
+        ),
+        params,
+    )
+    return sorted(r[0] for r in rows)
+
+
+def transition(
+    tx: Tx, booking_id: str, status: str, version: int, **changes: Any
+) -> bool:
+    """Move a booking to ``status`` if nobody moved it since ``version`` was read."""
+    sets = "".join(f", {k} = :{k}" for k in changes)
+    result = tx.run(
+        SQL(
+            "UPDATE bookings SET status = :status, version = version + 1,"
+            f" updated_at = :now{sets} WHERE id = :id AND version = :version"
+        ),
+        {"status": status, "now": tx.now_epoch, "id": booking_id, "version": version, **changes},
+    )
+    return result.rowcount == 1
+
+
+def seats_of(row: Any) -> list[str]:
+    return json.loads(row.seats)
