@@ -179,6 +179,16 @@ class Catalog:
 
     def showtime(self, showtime_id: str) -> Showtime:
         """The show with this id; NotFound if the id is malformed or not on the schedule."""
+        cache = self.__dict__.setdefault("_showtime_cache", {})
+        show = cache.get(showtime_id)
+        if show is None:
+            show = self._find_showtime(showtime_id)
+            if len(cache) > 10_000:  # every hot path asks; keep it a lookup, not a parse
+                cache.clear()
+            cache[showtime_id] = show
+        return show
+
+    def _find_showtime(self, showtime_id: str) -> Showtime:
         match = _SHOWTIME_ID.fullmatch(showtime_id) if isinstance(showtime_id, str) else None
         if match is None:
             raise NotFound(f'"{showtime_id}" is not a showtime id '
