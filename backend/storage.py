@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 from collections import namedtuple
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -155,6 +156,9 @@ class Store:
         self._engine: Engine | None = None
         self._writer: ThreadPoolExecutor | None = None
         self._reader: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[Connection] = []
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -193,10 +197,20 @@ class Store:
         engine, writer, reader = self._engine, self._writer, self._reader
         self._engine = self._writer = self._reader = None
         if engine is not None and writer is not None:
-            await asyncio.get_running_loop().run_in_executor(writer, engine.dispose)
+            await asyncio.get_running_loop().run_in_executor(writer, self._close_all, engine)
         for pool in (writer, reader):
             if pool is not None:
                 pool.shutdown(wait=False)
+
+    def _close_all(self, engine: Engine) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            try:
+                conn.close()
+            except Exception:  # closing is best effort; the files are consistent anyway
+                pass
+        engine.dispose()
 
     @property
     def is_open(self) -> bool:
@@ -217,12 +231,34 @@ class Store:
         return await self._run(self._reader, self._transact, fn, args, True)
 
     def _transact(self, fn: Callable[..., T], args: tuple[Any, ...], readonly: bool) -> T:
-        assert self._engine is not None
-        with self._engine.connect() as conn:
-            if readonly:
-                conn = conn.execution_options(readonly=True)
+        conn = self._thread_connection(readonly)
+        try:
             with conn.begin():
                 return fn(conn, *args)
+        finally:
+            if conn.invalidated:
+                self._drop_thread_connection()
+
+    def _thread_connection(self, readonly: bool) -> Connection:
+        """This thread's connection, kept open between transactions (each store thread
+        owns one: checking a connection out of the pool for every transaction costs more
+        than many of the transactions themselves)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            assert self._engine is not None
+            conn = self._engine.connect()
+            if readonly:
+                conn = conn.execution_options(readonly=True)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def _drop_thread_connection(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            conn.close()
 
     async def _run(self, pool: ThreadPoolExecutor, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
