@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from backend.booking_rows import BookingRows
 from backend.bootstrap import Runtime, build_runtime
 from backend.catalog import Catalog
 from backend.codes import normalise_code
@@ -27,7 +28,7 @@ from backend.errors import (
     PaymentUnavailable,
     ServiceUnavailable,
 )
-from backend.messaging.journal import from_epoch, pending_count
+from backend.messaging.journal import pending_count
 from backend.messaging.messages import SERVICES
 from backend.messaging.requests import (
     BlockSeats,
@@ -52,7 +53,6 @@ from backend.views import (
     SeatState,
     ServiceHealth,
     ShowtimeSummary,
-    TimelineStep,
 )
 
 #: How far ahead the programme is published.
@@ -72,6 +72,7 @@ class BoxOffice:
         self.clock = clock or SystemClock()
         self._catalog = catalog
         self.runtime: Runtime | None = None
+        self._rows: BookingRows | None = None
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -117,6 +118,12 @@ class BoxOffice:
     @property
     def catalog(self) -> Catalog:
         return self.rt.catalog
+
+    @property
+    def rows(self) -> BookingRows:
+        if self._rows is None or self._rows.catalog is not self.catalog:
+            self._rows = BookingRows(self.catalog)
+        return self._rows
 
     def _ready(self, service: Service) -> Service:
         if not service.ready:
@@ -267,7 +274,7 @@ class BoxOffice:
                 await self._catch_up(exc.booking_id, saga.FAILED)
             raise
         await self._catch_up(reply["id"], reply["status"])
-        return self._from_write_side(reply)
+        return self.rows.from_write_side(reply)
 
     async def cancel(self, code: str) -> Booking:
         """Cancel and refund a booking; returns when cancelled (or refunded, if the cinema
@@ -281,7 +288,7 @@ class BoxOffice:
             reply["id"], frozenset({saga.CANCELLED}), timeout=1.0
         ) or done or reply
         if not self.rt.information.ready:  # the cancellation stands; the view catches up later
-            return self._from_write_side(done)
+            return self.rows.from_write_side(done)
         await self._catch_up(done["id"], done["status"])
         return await self.booking(code)
 
@@ -393,9 +400,9 @@ class BoxOffice:
                 written = await self.rt.reservation.booking_by_code(code)
             if written is None:
                 raise NotFound(f"No booking has the code {code}.")
-            return self._from_write_side(written)
+            return self.rows.from_write_side(written)
         row, steps = found
-        return self._from_view(row, steps)
+        return self.rows.from_view(row, steps)
 
     async def wait_for_booking(
         self, code: str, statuses: Iterable[str] = ("COMPLETED",), timeout: float = 10.0
@@ -412,7 +419,7 @@ class BoxOffice:
             if now is None or now[1] not in wanted:
                 return None
             hit = await information.booking(code=code)
-            return self._from_view(*hit) if hit is not None else None
+            return self.rows.from_view(*hit) if hit is not None else None
 
         return await information.wait_for(key, check, timeout)
 
@@ -434,7 +441,7 @@ class BoxOffice:
         rows = await self._ready(self.rt.information).bookings(
             phone=phone, status=status, since=since, until=until, limit=limit
         )
-        return [self._from_view(r, ()) for r in rows]
+        return [self.rows.from_view(r, ()) for r in rows]
 
     async def sales(self, day: date | None = None) -> SalesDay:
         """Takings of a day (by time of sale): completed bookings less refunds."""
@@ -449,100 +456,10 @@ class BoxOffice:
             refunded=sum(r.refunded_amount for r in rows),
         )
 
-    @staticmethod
-    def _causal_order(steps: list[TimelineStep]) -> tuple[TimelineStep, ...]:
-        """Steps by time, but never before the step that caused them (same-instant ties)."""
-        placed: list[TimelineStep] = []
-        seen: set[str] = set()
-        waiting = list(steps)
-        while waiting:
-            for i, step in enumerate(waiting):
-                cause = step.causation_id
-                if cause is None or cause in seen or all(s.message_id != cause for s in waiting):
-                    placed.append(waiting.pop(i))
-                    seen.add(step.message_id)
-                    break
-            else:  # a cycle cannot happen, but never loop forever
-                placed.extend(waiting)
-                break
-        return tuple(placed)
-
     def _day_bounds(self, day: date) -> tuple[float, float]:
         tz = self.catalog.timezone
         start = datetime.combine(day, time(0), tz)
         return start.timestamp(), (start + timedelta(days=1)).timestamp()
-
-    # --- turning rows into Bookings -----------------------------------------------------
-
-    def _titles(self, show_id: str | None) -> dict[str, Any]:
-        try:
-            show = self.catalog.showtime(show_id or "")
-        except BoxOfficeError:
-            return {"title": "?", "title_en": "?", "hall": "?", "hall_en": "?", "starts_at": None}
-        return {
-            "title": show.film.title_ko,
-            "title_en": show.film.title_en,
-            "hall": show.hall.name_ko,
-            "hall_en": show.hall.name_en,
-            "starts_at": show.starts_at,
-        }
-
-    def _from_write_side(self, d: dict[str, Any]) -> Booking:
-        return Booking(
-            id=d["id"],
-            code=d["code"],
-            status=d["status"],
-            show_id=d["show_id"],
-            seats=tuple(d["seats"]),
-            tickets=dict(d["tickets"]),
-            amount=d["amount"],
-            phone=d["phone"],
-            method=d["method"],
-            brand=d["brand"],
-            last4=d["last4"],
-            change=d["change"],
-            reason=d["reason"],
-            ticket_numbers=tuple(d["ticket_numbers"]),
-            hold_id=d["hold_id"],
-            created_at=d["created_at"],
-            updated_at=d["updated_at"],
-            **self._titles(d["show_id"]),
-        )
-
-    def _from_view(self, row: Any, steps: Iterable[Any]) -> Booking:
-        return Booking(
-            id=row.booking_id,
-            code=row.code or "",
-            status=row.status,
-            show_id=row.show_id or "",
-            seats=tuple(json.loads(row.seats)),
-            tickets=json.loads(row.tickets),
-            amount=row.amount,
-            phone=row.phone,
-            method=row.method or "",
-            brand=row.brand,
-            last4=row.last4,
-            change=row.change,
-            reason=row.reason,
-            ticket_numbers=tuple(json.loads(row.ticket_numbers)),
-            refunded_amount=row.refunded_amount,
-            hold_id=row.hold_id,
-            created_at=from_epoch(row.created_at),
-            updated_at=from_epoch(row.updated_at),
-            timeline=self._causal_order([
-                TimelineStep(
-                    at=from_epoch(s.at),
-                    step=s.step,
-                    service=s.service,
-                    correlation_id=s.correlation_id,
-                    causation_id=s.causation_id,
-                    message_id=s.message_id,
-                    data=json.loads(s.data),
-                )
-                for s in steps
-            ]),
-            **self._titles(row.show_id),
-        )
 
     # --- operations ---------------------------------------------------------------------
 

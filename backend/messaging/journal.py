@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from datetime import datetime, timezone
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 

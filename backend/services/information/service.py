@@ -9,7 +9,6 @@ arrive in the order they were written.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update

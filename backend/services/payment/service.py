@@ -14,7 +14,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from backend.errors import InvalidInput, PaymentUnavailable
 from backend.messaging.journal import Tx

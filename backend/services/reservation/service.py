@@ -34,7 +34,6 @@ from backend.errors import (
     PaymentDeclined,
     PaymentPending,
     PaymentUnavailable,
-    SeatUnavailable,
     ServiceUnavailable,
 )
 from backend.messaging.envelope import Envelope
@@ -49,14 +48,12 @@ from backend.messaging.messages import (
     BookingRejected,
     BookingRequested,
     CancellationRequested,
-    HoldReleased,
     PaymentOutcomeUnknown,
     PaymentRefunded,
     ReleaseSeats,
     RequestRefund,
     SeatsConfirmed,
     SeatsBlocked,
-    SeatsHeld,
     SeatsRejected,
     SeatsReleased,
 )
@@ -75,6 +72,7 @@ from backend.runtime.clock import Clock
 from backend.services.base import Postman, Service
 from backend.services.payment.simulator import DECLINE_MESSAGES
 from backend.services.reservation import queries as q
+from backend.services.reservation.holds import SeatHolds
 from backend.services.reservation import saga
 from backend.services.reservation.model import BOOKINGS, HOLDS, OUT_OF_SERVICE, SEAT_CLAIMS
 from backend.tender import Cash
@@ -110,6 +108,7 @@ class ReservationService(Service):
         self.max_seats = max_seats
         self.payment_timeout = payment_timeout
         self.sweep_interval = sweep_interval
+        self.holds = SeatHolds(catalog, clock, hold_seconds, max_seats)
         self._sweeper: asyncio.Task[None] | None = None
 
     # --- life cycle ---------------------------------------------------------------------
@@ -137,7 +136,7 @@ class ReservationService(Service):
 
     async def sweep(self) -> None:
         """Expire lapsed holds and settle payments whose outcome is unknown."""
-        await self.transact(self._expire_lapsed_holds)
+        await self.transact(self.holds.expire_lapsed)
         stale = await self.query(self._stale_payments)
         for booking_id in stale:
             await self.reconcile(booking_id)
@@ -146,113 +145,15 @@ class ReservationService(Service):
 
     async def handle_ask(self, request: Any) -> Any:
         if isinstance(request, HoldSeats):
-            return await self.hold(request)
+            show_id, labels = self.holds.check(request)
+            return await self.transact(self.holds.take, show_id, labels, request.replaces)
         if isinstance(request, BookSeats):
             return await self.book(request)
         if isinstance(request, ReleaseHold):
-            return await self.transact(self._release, request.hold_id)
+            return await self.transact(self.holds.release, request.hold_id)
         if isinstance(request, CancelBooking):
             return await self.cancel(request.code)
         return await super().handle_ask(request)
-
-    # --- holds --------------------------------------------------------------------------
-
-    async def hold(self, request: HoldSeats) -> dict[str, Any]:
-        show = self.catalog.showtime(request.show_id)
-        if show.starts_at <= self.clock.now():
-            raise InvalidInput("This show has already started; choose a later showtime.")
-        if not request.seats:
-            raise InvalidInput("Choose at least one seat.")
-        if len(request.seats) > self.max_seats:
-            raise InvalidInput(f"At most {self.max_seats} seats can be held at once.")
-        labels: list[str] = []
-        for raw in request.seats:
-            spec = show.hall.seat(str(raw).strip())
-            if spec is None:
-                raise InvalidInput(f"{show.hall.name_en} has no seat “{raw}”.")
-            if spec.blocked:
-                raise SeatUnavailable(f"Seat {spec.label} is out of service.", [spec.label])
-            if spec.label in labels:
-                raise InvalidInput(f"Seat {spec.label} was chosen twice.")
-            labels.append(spec.label)
-        return await self.transact(self._hold, show.id, labels, request.replaces)
-
-    def _hold(
-        self, tx: Tx, show_id: str, labels: list[str], replaces: str | None = None
-    ) -> dict[str, Any]:
-        now = tx.now_epoch
-        if replaces is not None:  # the clerk changed the selection: swap holds atomically
-            old = q.hold_row(tx, replaces)
-            if old is not None and old.state == "active" and old.booking_id is None:
-                self._end_hold(tx, old, "released")
-        out = q.out_of_service(tx, show_id, labels)
-        if out:
-            raise SeatUnavailable(f"Seat {', '.join(out)} is out of service.", out)
-        hold_id = "hold_" + uuid.uuid4().hex[:20]
-        expires = now + self.hold_seconds
-        tx.run(
-            q.INSERT_HOLD,
-            {"id": hold_id, "show_id": show_id, "seats": json.dumps(labels), "now": now,
-             "expires_at": expires},
-        )
-        taken = q.claim_seats(tx, show_id, labels, hold_id)
-        if taken != len(labels):
-            # Some seats are claimed: by holds that ran out (free them now) or for real.
-            lapsed = {
-                c.hold_id: c
-                for c in q.claimants(tx, show_id, labels, other_than=hold_id)
-                if c.state == "active" and c.booking_id is None and c.expires_at <= now
-            }
-            for claim in lapsed.values():
-                self._end_hold(tx, q.hold_row(tx, claim.hold_id), "expired")
-            if lapsed:
-                taken += q.claim_seats(tx, show_id, labels, hold_id)
-        if taken != len(labels):
-            busy = sorted({c.seat for c in q.claimants(tx, show_id, labels, other_than=hold_id)})
-            raise SeatUnavailable(
-                f"Seat{'s' if len(busy) > 1 else ''} {', '.join(busy)} "
-                f"{'are' if len(busy) > 1 else 'is'} already taken; choose other seats.",
-                busy,
-            )
-        expires_iso = from_epoch(expires).isoformat()
-        tx.emit(
-            SeatsHeld(hold_id=hold_id, show_id=show_id, seats=labels, expires_at=expires_iso),
-            correlation_id=hold_id,
-        )
-        tx.touched.add(show_id)
-        return {"id": hold_id, "show_id": show_id, "seats": labels, "expires_at": from_epoch(expires)}
-
-    def _end_hold(self, tx: Tx, hold: Any, reason: str) -> None:
-        """Free a hold's seats (it has no booking running) and say so."""
-        tx.run(q.FREE_HOLD_CLAIMS, {"id": hold.id})
-        tx.run(q.SET_HOLD_STATE, {"id": hold.id, "state": reason})
-        tx.emit(
-            HoldReleased(
-                hold_id=hold.id, show_id=hold.show_id, seats=json.loads(hold.seats), reason=reason
-            ),
-            correlation_id=hold.id,
-        )
-        tx.touched.add(hold.show_id)
-
-    def _release(self, tx: Tx, hold_id: str) -> str | None:
-        """Free a hold's seats; returns its show (None when there was nothing to free)."""
-        hold = q.hold_row(tx, hold_id)
-        if hold is None:
-            raise NotFound("That seat hold does not exist.")
-        if hold.state == "booked":
-            raise InvalidInput("These seats were sold; cancel the booking instead.")
-        if hold.state != "active":
-            return None  # released or expired already: nothing to do
-        if hold.booking_id is not None:
-            raise InvalidInput("A payment for these seats is in progress; wait for it to finish.")
-        self._end_hold(tx, hold, "released")
-        return hold.show_id
-
-    def _expire_lapsed_holds(self, tx: Tx) -> int:
-        rows = tx.run(q.LAPSED_HOLDS, {"now": tx.now_epoch}).all()
-        for row in rows:
-            self._end_hold(tx, row, "expired")
-        return len(rows)
 
     # --- the booking saga ---------------------------------------------------------------
 

@@ -1,0 +1,128 @@
+"""Seat holds: seats set aside for a clerk's customer until they expire.
+
+A hold is written as one claim per seat; the claims' key (show, seat) is what makes two
+holds of one seat impossible, across processes. A hold whose time ran out is freed by
+whoever next wants its seats, or by the sweeper, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from backend.catalog import Catalog
+from backend.errors import InvalidInput, NotFound, SeatUnavailable
+from backend.messaging.journal import Tx, from_epoch
+from backend.messaging.messages import HoldReleased, SeatsHeld
+from backend.messaging.requests import HoldSeats
+from backend.runtime.clock import Clock
+from backend.services.reservation import queries as q
+
+
+class SeatHolds:
+    """Takes, ends and expires holds inside reservation's transactions."""
+
+    def __init__(self, catalog: Catalog, clock: Clock, hold_seconds: float, max_seats: int) -> None:
+        self.catalog = catalog
+        self.clock = clock
+        self.hold_seconds = hold_seconds
+        self.max_seats = max_seats
+
+    def check(self, request: HoldSeats) -> tuple[str, list[str]]:
+        """Validate a hold request against the hall plan: (show id, seat labels)."""
+        show = self.catalog.showtime(request.show_id)
+        if show.starts_at <= self.clock.now():
+            raise InvalidInput("This show has already started; choose a later showtime.")
+        if not request.seats:
+            raise InvalidInput("Choose at least one seat.")
+        if len(request.seats) > self.max_seats:
+            raise InvalidInput(f"At most {self.max_seats} seats can be held at once.")
+        labels: list[str] = []
+        for raw in request.seats:
+            spec = show.hall.seat(str(raw).strip())
+            if spec is None:
+                raise InvalidInput(f"{show.hall.name_en} has no seat “{raw}”.")
+            if spec.blocked:
+                raise SeatUnavailable(f"Seat {spec.label} is out of service.", [spec.label])
+            if spec.label in labels:
+                raise InvalidInput(f"Seat {spec.label} was chosen twice.")
+            labels.append(spec.label)
+        return show.id, labels
+
+    def take(
+        self, tx: Tx, show_id: str, labels: list[str], replaces: str | None = None
+    ) -> dict[str, Any]:
+        now = tx.now_epoch
+        if replaces is not None:  # the clerk changed the selection: swap holds atomically
+            old = q.hold_row(tx, replaces)
+            if old is not None and old.state == "active" and old.booking_id is None:
+                self.end(tx, old, "released")
+        out = q.out_of_service(tx, show_id, labels)
+        if out:
+            raise SeatUnavailable(f"Seat {', '.join(out)} is out of service.", out)
+        hold_id = "hold_" + uuid.uuid4().hex[:20]
+        expires = now + self.hold_seconds
+        tx.run(
+            q.INSERT_HOLD,
+            {"id": hold_id, "show_id": show_id, "seats": json.dumps(labels), "now": now,
+             "expires_at": expires},
+        )
+        taken = q.claim_seats(tx, show_id, labels, hold_id)
+        if taken != len(labels):
+            # Some seats are claimed: by holds that ran out (free them now) or for real.
+            lapsed = {
+                c.hold_id: c
+                for c in q.claimants(tx, show_id, labels, other_than=hold_id)
+                if c.state == "active" and c.booking_id is None and c.expires_at <= now
+            }
+            for claim in lapsed.values():
+                self.end(tx, q.hold_row(tx, claim.hold_id), "expired")
+            if lapsed:
+                taken += q.claim_seats(tx, show_id, labels, hold_id)
+        if taken != len(labels):
+            busy = sorted({c.seat for c in q.claimants(tx, show_id, labels, other_than=hold_id)})
+            raise SeatUnavailable(
+                f"Seat{'s' if len(busy) > 1 else ''} {', '.join(busy)} "
+                f"{'are' if len(busy) > 1 else 'is'} already taken; choose other seats.",
+                busy,
+            )
+        expires_iso = from_epoch(expires).isoformat()
+        tx.emit(
+            SeatsHeld(hold_id=hold_id, show_id=show_id, seats=labels, expires_at=expires_iso),
+            correlation_id=hold_id,
+        )
+        tx.touched.add(show_id)
+        return {"id": hold_id, "show_id": show_id, "seats": labels, "expires_at": from_epoch(expires)}
+
+    def end(self, tx: Tx, hold: Any, reason: str) -> None:
+        """Free a hold's seats (it has no booking running) and say so."""
+        tx.run(q.FREE_HOLD_CLAIMS, {"id": hold.id})
+        tx.run(q.SET_HOLD_STATE, {"id": hold.id, "state": reason})
+        tx.emit(
+            HoldReleased(
+                hold_id=hold.id, show_id=hold.show_id, seats=json.loads(hold.seats), reason=reason
+            ),
+            correlation_id=hold.id,
+        )
+        tx.touched.add(hold.show_id)
+
+    def release(self, tx: Tx, hold_id: str) -> str | None:
+        """Free a hold's seats; returns its show (None when there was nothing to free)."""
+        hold = q.hold_row(tx, hold_id)
+        if hold is None:
+            raise NotFound("That seat hold does not exist.")
+        if hold.state == "booked":
+            raise InvalidInput("These seats were sold; cancel the booking instead.")
+        if hold.state != "active":
+            return None  # released or expired already: nothing to do
+        if hold.booking_id is not None:
+            raise InvalidInput("A payment for these seats is in progress; wait for it to finish.")
+        self.end(tx, hold, "released")
+        return hold.show_id
+
+    def expire_lapsed(self, tx: Tx) -> int:
+        rows = tx.run(q.LAPSED_HOLDS, {"now": tx.now_epoch}).all()
+        for row in rows:
+            self.end(tx, row, "expired")
+        return len(rows)
