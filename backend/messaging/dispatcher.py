@@ -65,7 +65,7 @@ class Dispatcher:
         services: dict[str, "Service"],
         *,
         lease_seconds: float = 10.0,
-        poll_interval: float = 0.2,
+        poll_interval: float = 0.5,
         claim_limit: int = 128,
     ) -> None:
         self.services = services

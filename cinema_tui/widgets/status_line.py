@@ -1,6 +1,6 @@
 """The line that always shows each service's state (running, stopped, restarting...).
 
-It asks the gateway for health twice a second in a worker; the symbol tells the state
+It asks the gateway for health every second in a worker; the symbol tells the state
 without colour (● running, ○ stopped, ◐ starting/restarting, ✖ failed) and the colour
 repeats it for those who can see it.
 """
@@ -31,7 +31,7 @@ class ServiceStatusLine(Static):
     health: reactive[dict[str, ServiceHealth]] = reactive(dict, always_update=True)
 
     def on_mount(self) -> None:
-        self.set_interval(0.5, self.poll)
+        self.set_interval(1.0, self.poll)
         self.poll()
 
     @work(exclusive=True, exit_on_error=False, group="status")
