@@ -157,8 +157,6 @@ class Store:
         self._writer: ThreadPoolExecutor | None = None
         self._reader: ThreadPoolExecutor | None = None
         self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[Connection] = []
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -193,24 +191,25 @@ class Store:
             raise
 
     async def close(self) -> None:
-        """Dispose of connections and threads. Safe to call twice."""
+        """Dispose of connections and threads. Safe to call twice.
+
+        Each thread closes its own connection, after whatever it is running: closing a
+        sqlite3 connection under another thread's running statement can crash the process.
+        """
         engine, writer, reader = self._engine, self._writer, self._reader
         self._engine = self._writer = self._reader = None
+        loop = asyncio.get_running_loop()
+        for pool in (reader, writer):
+            if pool is not None:
+                try:
+                    await loop.run_in_executor(pool, self._drop_thread_connection)
+                except Exception:  # closing is best effort; the files are consistent anyway
+                    pass
         if engine is not None and writer is not None:
-            await asyncio.get_running_loop().run_in_executor(writer, self._close_all, engine)
+            await loop.run_in_executor(writer, engine.dispose)
         for pool in (writer, reader):
             if pool is not None:
                 pool.shutdown(wait=False)
-
-    def _close_all(self, engine: Engine) -> None:
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for conn in connections:
-            try:
-                conn.close()
-            except Exception:  # closing is best effort; the files are consistent anyway
-                pass
-        engine.dispose()
 
     @property
     def is_open(self) -> bool:
@@ -250,8 +249,6 @@ class Store:
             if readonly:
                 conn = conn.execution_options(readonly=True)
             self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
         return conn
 
     def _drop_thread_connection(self) -> None:

@@ -195,9 +195,10 @@ class BoxOfficeApp(App[int]):
         from cinema_tui.screens.now_showing import NowShowingScreen
         from cinema_tui.screens.ticket import TicketScreen
 
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, NowShowingScreen):
-            await self.pop_screen()
-        await self.push_screen(TicketScreen(booking))  # type: ignore[arg-type]
+        with self.batch_update():  # no glimpse of the seat map on the way out
+            while len(self.screen_stack) > 2 and not isinstance(self.screen, NowShowingScreen):
+                await self.pop_screen()
+            await self.push_screen(TicketScreen(booking))  # type: ignore[arg-type]
 
 
 def create_app(

@@ -1,0 +1,645 @@
+"""Find a booking by its code or the customer's phone number, then cancel or reprint it.
+
+One box (``#find-query``) takes either: a booking code in any case, with or without
+dashes (``k7m-2qx``), or a phone number (``010-1234-5678``, ``01012345678``). A code
+opens that booking; a phone lists the customer's bookings (``#find-results``) when there
+are several, and Enter on one opens it. The booking is shown in ``#found-booking`` and
+kept fresh every two seconds (another terminal may cancel it).
+
+``x`` cancels after a yes/no question (``ConfirmScreen``) and then says what happened to
+the money and the seats; ``r`` reprints the ticket, ``t`` opens the timeline, ``/``
+goes back to the search box. Keys that cannot apply to the booking on screen are shown
+dimmed, and the card says why (for instance "already cancelled").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Input, Label, Static
+
+from backend.codes import normalise_code
+from backend.errors import BoxOfficeError, InvalidInput, NotCancellable, NotFound
+from backend.tender import normalise_phone
+from backend.views import Booking
+from cinema_tui.errors import human_message
+from cinema_tui.format import fit
+from cinema_tui.i18n import register
+from cinema_tui.screens.booking_detail import (
+    hall_of,
+    payment_text,
+    show_time,
+    status_text,
+    title_of,
+    why_not_cancellable,
+)
+from cinema_tui.screens.confirm import ConfirmScreen
+from cinema_tui.widgets.footer import LocalFooter
+from cinema_tui.widgets.status_line import ServiceStatusLine
+from cinema_tui.widgets.timeline import reason_text, tickets_text
+
+register(
+    {
+        "find.heading": ("예매 조회 · 취소", "Find a booking · cancel"),
+        "find.label": ("예매번호 또는 전화번호", "Booking code or phone"),
+        "find.placeholder": ("예: K7M2QX 또는 010-1234-5678", "e.g. K7M2QX or 010-1234-5678"),
+        "find.hint": (
+            "Enter: 조회  x: 취소  r: 재발권  t: 기록  /: 검색창  Esc: 뒤로",
+            "Enter: find  x: cancel  r: reprint  t: timeline  /: search  Esc: back",
+        ),
+        "find.empty": (
+            "예매번호나 전화번호를 입력하세요.",
+            "Type a booking code or a phone number.",
+        ),
+        "find.searching": ("찾는 중…", "Searching…"),
+        "find.malformed": (
+            (
+                "“{text}”은(는) 예매번호(영문·숫자 6자리, 예: K7M2QX)나 "
+                "전화번호(예: 010-1234-5678)가 아닙니다."
+            ),
+            (
+                "“{text}” is neither a booking code (6 letters and digits, like K7M2QX) "
+                "nor a phone number (like 010-1234-5678)."
+            ),
+        ),
+        "find.not_found": ("예매번호 {code}인 예매가 없습니다.", "No booking has the code {code}."),
+        "find.no_phone": ("{phone} 번호로 된 예매가 없습니다.", "No booking for {phone}."),
+        "find.found": ("예매 {code}을(를) 찾았습니다.", "Found booking {code}."),
+        "find.several": (
+            "{phone} 번호로 된 예매 {n}건: 골라서 Enter를 누르세요.",
+            "{n} bookings for {phone}: choose one and press Enter.",
+        ),
+        "find.col.code": ("번호", "Code"),
+        "find.col.sold": ("판매", "Sold"),
+        "find.col.film": ("영화", "Film"),
+        "find.col.show": ("상영", "Show"),
+        "find.col.seats": ("좌석", "Seats"),
+        "find.col.status": ("상태", "Status"),
+        "find.f.code": ("예매번호", "Code"),
+        "find.f.status": ("상태", "Status"),
+        "find.f.film": ("영화", "Film"),
+        "find.f.show": ("상영", "Show"),
+        "find.f.seats": ("좌석", "Seats"),
+        "find.f.tickets": ("티켓", "Tickets"),
+        "find.f.amount": ("금액", "Amount"),
+        "find.f.payment": ("결제", "Payment"),
+        "find.f.phone": ("전화", "Phone"),
+        "find.f.sold": ("판매", "Sold"),
+        "find.f.refunded": ("환불", "Refunded"),
+        "find.f.reason": ("사유", "Reason"),
+        "find.button.cancel": ("예매 취소 (X)", "Cancel booking (X)"),
+        "find.button.reprint": ("티켓 재발권 (R)", "Reprint ticket (R)"),
+        "find.button.timeline": ("진행 기록 (T)", "Timeline (T)"),
+        "find.confirm": (
+            (
+                "예매 {code}을(를) 취소할까요?\n{film} · {show} · 좌석 {seats}\n"
+                "{amount}을(를) 환불하고 좌석을 반환합니다."
+            ),
+            (
+                "Cancel booking {code}?\n{film} · {show} · seats {seats}\n"
+                "{amount} will be refunded and the seats released."
+            ),
+        ),
+        "find.confirm_title": ("예매 취소 확인", "Cancel this booking?"),
+        "find.cancelling": (
+            "예매 {code} 취소 중… 환불하고 좌석을 반환합니다.",
+            "Cancelling {code}… refunding and releasing the seats.",
+        ),
+        "find.kept": ("예매 {code}은(는) 그대로 유지됩니다.", "Booking {code} was kept."),
+        "find.cancelled": ("취소 완료 — {amount} 환불", "Cancelled — refunded {amount}"),
+        "find.releasing": (
+            "{amount} 환불 완료. 영화관 시스템이 돌아오면 좌석이 반환됩니다.",
+            "Refunded {amount}; the cinema will release the seats when it is back.",
+        ),
+        "find.refund_waiting": (
+            "취소 접수됨. 결제 시스템이 돌아오면 {amount}이(가) 환불되고 좌석이 반환됩니다.",
+            (
+                "Cancellation accepted; {amount} will be refunded and the seats released when "
+                "payment is back."
+            ),
+        ),
+        "find.cancel_other": ("취소 요청 후 상태: {status}", "After the cancellation: {status}"),
+        "find.no_ticket": (
+            "티켓 화면을 아직 사용할 수 없습니다.",
+            "The ticket screen is not available yet.",
+        ),
+        "find.no_reprint": (
+            "결제된 예매만 티켓을 다시 뽑을 수 있습니다.",
+            "Only paid bookings have a ticket to reprint.",
+        ),
+        "key.cancel_booking": ("예매 취소", "Cancel booking"),
+        "key.reprint": ("재발권", "Reprint"),
+        "key.timeline": ("진행 기록", "Timeline"),
+        "key.search": ("검색창", "Search box"),
+    }
+)
+
+#: Statuses that have a ticket to print again.
+PRINTABLE = frozenset({"PAID", "COMPLETED"})
+PHONE_CHARS = re.compile(r"[+\d\s\-().]+")
+
+
+class BookingCard(Static, can_focus=True):
+    """The found booking; focusable so x / r / t work without leaving the keyboard."""
+
+
+class FindCancelScreen(Screen[None]):
+    """Find by code or phone; cancel (with a question) or reprint."""
+
+    DEFAULT_CSS = """
+    FindCancelScreen #find-bar {
+        height: 1;
+        margin: 1 1 0 1;
+    }
+    FindCancelScreen #find-label {
+        width: auto;
+        padding: 0 1 0 0;
+        text-style: bold;
+    }
+    FindCancelScreen #find-query {
+        width: 1fr;
+    }
+    FindCancelScreen #find-message {
+        height: auto;
+        max-height: 2;
+        padding: 0 1;
+    }
+    FindCancelScreen #find-message.-error {
+        color: $error;
+        text-style: bold;
+    }
+    FindCancelScreen #find-message.-success {
+        color: $success;
+        text-style: bold;
+    }
+    FindCancelScreen #find-message.-busy {
+        color: $warning;
+    }
+    FindCancelScreen #find-results {
+        height: auto;
+        max-height: 5;
+        scrollbar-size-vertical: 1;
+    }
+    FindCancelScreen #found-booking {
+        height: auto;
+        border: round $primary;
+        padding: 0 1;
+    }
+    FindCancelScreen #found-booking:focus {
+        border: round $accent;
+    }
+    FindCancelScreen #find-actions {
+        height: 1;
+        padding: 0 1;
+    }
+    FindCancelScreen #find-actions Button {
+        margin: 0 2 0 0;
+    }
+    FindCancelScreen #find-spacer {
+        height: 1fr;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "cancel_booking", "Cancel booking", id="cancel_booking"),
+        Binding("r", "reprint", "Reprint", id="reprint"),
+        Binding("t", "timeline", "Timeline", id="timeline"),
+        Binding("slash", "search", "Search box", id="search", show=False),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    def __init__(self, query: str | None = None) -> None:
+        super().__init__()
+        self.initial_query = query
+        self.booking: Booking | None = None
+        self.results: list[Booking] = []
+        self.results_phone = ""
+        self.cancelling = False
+        self._message: Callable[[], str] = lambda: ""
+        self._message_kind = ""
+
+    @property
+    def lang(self) -> str:
+        return self.app.lang  # type: ignore[attr-defined]
+
+    def tr(self, key: str, **fmt: object) -> str:
+        return self.app.t(key, **fmt)  # type: ignore[attr-defined]
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            f"{self.tr('app.title')} · {self.tr('find.heading')}",
+            id="find-heading",
+            classes="heading",
+        )
+        with Horizontal(id="find-bar"):
+            yield Label(self.tr("find.label"), id="find-label")
+            yield Input(placeholder=self.tr("find.placeholder"), id="find-query", compact=True)
+        yield Static("", id="find-message")
+        yield DataTable(id="find-results", cursor_type="row", zebra_stripes=True)
+        yield BookingCard("", id="found-booking")
+        with Horizontal(id="find-actions"):
+            yield Button(
+                self.tr("find.button.cancel"), id="cancel-booking", variant="error", compact=True
+            )
+            yield Button(self.tr("find.button.reprint"), id="reprint-ticket", compact=True)
+            yield Button(self.tr("find.button.timeline"), id="open-timeline", compact=True)
+        yield Static("", id="find-spacer")
+        yield Static(self.tr("find.hint"), id="find-hint", classes="hint")
+        yield ServiceStatusLine(id="status-line")
+        yield LocalFooter()
+
+    def on_mount(self) -> None:
+        self._result_columns()
+        self.query_one("#find-results").display = False
+        self._render_booking()
+        self.query_one("#find-query", Input).focus()
+        self.set_interval(2.0, self.refresh_booking)
+        if self.initial_query:
+            self.query_one("#find-query", Input).value = self.initial_query
+            self.search(self.initial_query)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_booking()
+
+    def _result_columns(self) -> None:
+        table = self.query_one("#find-results", DataTable)
+        table.clear(columns=True)
+        table.add_column(self.tr("find.col.code"), key="code", width=6)
+        table.add_column(self.tr("find.col.sold"), key="sold", width=11)
+        table.add_column(self.tr("find.col.film"), key="film", width=18)
+        table.add_column(self.tr("find.col.show"), key="show", width=11)
+        table.add_column(self.tr("find.col.seats"), key="seats", width=7)
+        table.add_column(self.tr("find.col.status"), key="status", width=10)
+
+    # --- messages ------------------------------------------------------------------------------
+
+    def say(self, text: Callable[[], str] | str, kind: str = "") -> None:
+        """Show a one-line message; ``text`` may be a function so a language switch redoes it."""
+        self._message = text if callable(text) else (lambda: text)
+        self._message_kind = kind
+        widget = self.query_one("#find-message", Static)
+        widget.set_classes(f"-{kind}" if kind else "")
+        widget.update(self._message())
+
+    def say_key(self, key: str, kind: str = "", **fmt: object) -> None:
+        self.say(lambda: self.tr(key, **fmt), kind)
+
+    def say_error(self, exc: BaseException) -> None:
+        self.say(lambda: human_message(exc, self.lang), "error")
+
+    @property
+    def message(self) -> str:
+        """The message on screen now (for tests)."""
+        return self._message()
+
+    # --- searching ---------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#find-query")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.search(event.value)
+
+    @work(exclusive=True, exit_on_error=False, group="find-search")
+    async def search(self, query: str) -> None:
+        """A code opens the booking; a phone lists that customer's bookings."""
+        office = self.app.office  # type: ignore[attr-defined]
+        text = query.strip()
+        if not text:
+            self.say_key("find.empty", "error")
+            return
+        code = normalise_code(text)
+        phone = None
+        if code is None:
+            if not PHONE_CHARS.fullmatch(text):
+                self._forget()
+                self.say_key("find.malformed", "error", text=text)
+                return
+            try:
+                phone = normalise_phone(text)
+            except InvalidInput:
+                self._forget()
+                self.say_key("find.malformed", "error", text=text)
+                return
+        self.say_key("find.searching", "busy")
+        try:
+            if code is not None:
+                booking = await office.booking(code)
+                self._show_results([], "")
+                self._show(booking, focus=True)
+                self.say_key("find.found", "success", code=booking.code)
+                return
+            found = await office.history(phone=phone)
+            if len(found) == 1:
+                booking = await office.booking(found[0].code)
+        except NotFound:
+            self._forget()
+            self.say_key("find.not_found", "error", code=code)
+            return
+        except BoxOfficeError as exc:
+            self._forget()
+            self.say_error(exc)
+            return
+        if not found:
+            self._forget()
+            self.say_key("find.no_phone", "error", phone=phone)
+        elif len(found) == 1:
+            self._show_results([], "")
+            self._show(booking, focus=True)
+            self.say_key("find.found", "success", code=booking.code)
+        else:
+            self.booking = None
+            self._render_booking()
+            self._show_results(found, phone or "")
+            self.say_key("find.several", "success", n=len(found), phone=phone)
+            self.query_one("#find-results", DataTable).focus()
+
+    def _forget(self) -> None:
+        """Nothing matches: clear what was shown so it is not mistaken for the answer."""
+        self.booking = None
+        self._render_booking()
+        self._show_results([], "")
+
+    def _show_results(self, bookings: list[Booking], phone: str) -> None:
+        self.results, self.results_phone = bookings, phone
+        table = self.query_one("#find-results", DataTable)
+        table.display = bool(bookings)
+        table.clear()
+        tz = self.app.tz  # type: ignore[attr-defined]
+        for b in bookings:
+            sold = f"{b.created_at.astimezone(tz):%m/%d %H:%M}" if b.created_at else ""
+            table.add_row(
+                Text(b.code, style="bold"),
+                sold,
+                fit(title_of(b, self.lang), 18),
+                f"{b.starts_at.astimezone(tz):%m/%d %H:%M}" if b.starts_at else "",
+                fit(",".join(b.seats), 7),
+                status_text(b.status, self.lang),
+                key=b.code,
+            )
+
+    @on(DataTable.RowSelected, "#find-results")
+    def _result_chosen(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.open_code(event.row_key.value)
+
+    @work(exclusive=True, exit_on_error=False, group="find-search")
+    async def open_code(self, code: str) -> None:
+        try:
+            booking = await self.app.office.booking(code)  # type: ignore[attr-defined]
+        except BoxOfficeError as exc:
+            self.say_error(exc)
+            return
+        self._show(booking, focus=True)
+        self.say_key("find.found", "success", code=booking.code)
+
+    @work(exclusive=True, exit_on_error=False, group="find-refresh")
+    async def refresh_booking(self) -> None:
+        """Keep the shown booking current (a cancellation elsewhere, the cinema's answer)."""
+        booking = self.booking
+        if booking is None or self.cancelling:
+            return
+        try:
+            fresh = await self.app.office.booking(booking.code)  # type: ignore[attr-defined]
+        except BoxOfficeError:
+            return  # the status line already says which service is down
+        if self.booking is booking and not self.cancelling and fresh != booking:
+            self._show(fresh)
+
+    # --- the booking card ------------------------------------------------------------------
+
+    def _show(self, booking: Booking, *, focus: bool = False) -> None:
+        self.booking = booking
+        self._render_booking()
+        if booking.code in {b.code for b in self.results}:
+            self.results = [booking if b.code == booking.code else b for b in self.results]
+            self._show_results(self.results, self.results_phone)
+            table = self.query_one("#find-results", DataTable)
+            table.move_cursor(row=table.get_row_index(booking.code))
+        if focus:
+            self.query_one("#found-booking", BookingCard).focus()
+
+    def _render_booking(self) -> None:
+        card = self.query_one("#found-booking", BookingCard)
+        actions = self.query_one("#find-actions")
+        booking = self.booking
+        card.display = actions.display = booking is not None
+        if booking is None:
+            card.update("")
+            self.refresh_bindings()
+            return
+        card.update(self.card_text(booking))
+        why = self._why_not(booking)
+        self.query_one("#cancel-booking", Button).disabled = why is not None or self.cancelling
+        self.query_one("#reprint-ticket", Button).disabled = booking.status not in PRINTABLE
+        self.refresh_bindings()
+
+    def _why_not(self, booking: Booking) -> str | None:
+        return why_not_cancellable(booking, self.app.office.clock.now())  # type: ignore[attr-defined]
+
+    def card_text(self, b: Booking) -> Text:
+        """The booking as label/value pairs, two to a line, fitted to 76 cells."""
+        lang, tz = self.lang, self.app.tz  # type: ignore[attr-defined]
+        label_w, value_w = 9, 27
+
+        def pair(label: str, value: Text | str, width: int = value_w) -> Text:
+            out = Text(fit(self.tr(label), label_w) + " ", style="dim")
+            value = value if isinstance(value, Text) else Text(value)
+            value.truncate(width, overflow="ellipsis", pad=True)
+            out.append_text(value)
+            return out
+
+        def row(*pairs: Text) -> Text:
+            return Text(" ").join(pairs)
+
+        code = Text(b.code, style="bold reverse")
+        film = Text(title_of(b, lang), style="bold")
+        other = b.title_en if lang == "ko" else b.title
+        if other and other != title_of(b, lang):
+            film.append(f" · {other}", style="dim")
+        when = f"{show_time(b.starts_at, lang, tz)} · {hall_of(b, lang)}"
+        sold = f"{b.created_at.astimezone(tz):%m/%d %H:%M:%S}" if b.created_at else "—"
+        lines = [
+            row(pair("find.f.code", code), pair("find.f.status", status_text(b.status, lang))),
+            pair("find.f.film", film, 66),
+            row(pair("find.f.show", when), pair("find.f.seats", ", ".join(b.seats))),
+            row(
+                pair("find.f.tickets", tickets_text(b.tickets, lang)),
+                pair("find.f.amount", Text(f"₩{b.amount:,}", style="bold")),
+            ),
+            row(
+                pair("find.f.payment", payment_text(b, lang)), pair("find.f.phone", b.phone or "—")
+            ),
+        ]
+        refunded = Text(f"₩{b.refunded_amount:,}", style="magenta") if b.refunded_amount else "—"
+        lines.append(row(pair("find.f.sold", sold), pair("find.f.refunded", refunded)))
+        if b.reason:
+            lines.append(pair("find.f.reason", Text(reason_text(b.reason, lang), style="red"), 66))
+        why = self._why_not(b)
+        if why is not None and not self.cancelling:
+            lines.append(Text("⚠ " + self.tr(why), style="yellow"))
+        return Text("\n").join(lines)
+
+    # --- actions -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("cancel_booking", "reprint", "timeline"):
+            if self.booking is None:
+                return False
+            if action == "cancel_booking":
+                return None if self.cancelling or self._why_not(self.booking) else True
+            if action == "reprint":
+                return True if self.booking.status in PRINTABLE else None
+        return True
+
+    def action_cancel_booking(self) -> None:
+        booking = self.booking
+        if booking is None or self.cancelling:
+            return
+        why = self._why_not(booking)
+        if why is not None:
+            self.say_key(why, "error")
+            return
+        lang_tz = self.app.tz  # type: ignore[attr-defined]
+
+        def question() -> str:
+            return self.tr(
+                "find.confirm",
+                code=booking.code,
+                film=title_of(booking, self.lang),
+                show=show_time(booking.starts_at, self.lang, lang_tz),
+                seats=", ".join(booking.seats),
+                amount=f"₩{booking.amount:,}",
+            )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.cancel(booking.code)
+            else:
+                self.say_key("find.kept", "", code=booking.code)
+
+        self.app.push_screen(ConfirmScreen(question, title=self.tr("find.confirm_title")), answered)
+
+    @work(exclusive=True, exit_on_error=False, group="find-cancel")
+    async def cancel(self, code: str) -> None:
+        """Refund and release; say where the money and the seats are."""
+        office = self.app.office  # type: ignore[attr-defined]
+        self.cancelling = True
+        self._render_booking()
+        self.say_key("find.cancelling", "busy", code=code)
+        try:
+            booking = await office.cancel(code)
+        except NotCancellable as exc:
+            # Changed since it was shown (cancelled elsewhere, show started): say why in
+            # the clerk's language when the fresh booking tells us.
+            self.cancelling = False
+            try:
+                fresh = await office.booking(code)
+            except BoxOfficeError:
+                fresh = None
+            why = self._why_not(fresh) if fresh is not None else None
+            if fresh is not None:
+                self._show(fresh)
+            if why is not None:
+                self.say_key(why, "error")
+            else:
+                self.say_error(exc)
+            return
+        except BoxOfficeError as exc:
+            self.cancelling = False
+            self.say_error(exc)
+            self._render_booking()
+            return
+        finally:
+            self.cancelling = False
+        self._show(booking)
+        amount = f"₩{(booking.refunded_amount or booking.amount):,}"
+        if booking.status == "CANCELLED":
+            self.say_key("find.cancelled", "success", amount=f"₩{booking.refunded_amount:,}")
+        elif booking.status == "RELEASING":
+            self.say_key("find.releasing", "success", amount=amount)
+        elif booking.status == "CANCELLING":
+            self.say_key("find.refund_waiting", "busy", amount=amount)
+        else:
+            self.say(
+                lambda: self.tr(
+                    "find.cancel_other", status=status_text(booking.status, self.lang).plain
+                ),
+                "",
+            )
+        self.app.notify(self.message, timeout=6)
+
+    def action_reprint(self) -> None:
+        booking = self.booking
+        if booking is None:
+            return
+        if booking.status not in PRINTABLE:
+            self.say_key("find.no_reprint", "error")
+            return
+        try:
+            from cinema_tui.screens.ticket import TicketScreen
+        except ImportError:
+            self.say_key("find.no_ticket", "error")
+            return
+
+        class ReprintedTicket(TicketScreen):  # type: ignore[misc, valid-type]
+            """The ticket again; "done" comes back here rather than to the programme."""
+
+            async def action_done(self) -> None:
+                self.app.pop_screen()
+
+        self.app.push_screen(ReprintedTicket(booking))
+
+    def action_timeline(self) -> None:
+        if self.booking is None:
+            return
+        from cinema_tui.screens.booking_detail import BookingDetailScreen
+
+        self.app.push_screen(BookingDetailScreen(self.booking.code, self.booking))
+
+    def action_search(self) -> None:
+        box = self.query_one("#find-query", Input)
+        box.focus()
+        box.select_all()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#cancel-booking")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel_booking()
+
+    @on(Button.Pressed, "#reprint-ticket")
+    def _reprint_pressed(self) -> None:
+        self.action_reprint()
+
+    @on(Button.Pressed, "#open-timeline")
+    def _timeline_pressed(self) -> None:
+        self.action_timeline()
+
+    # --- language ------------------------------------------------------------------------------
+
+    async def refresh_language(self) -> None:
+        """Relabel in place, keeping what was typed and found."""
+        self.query_one("#find-heading", Static).update(
+            f"{self.tr('app.title')} · {self.tr('find.heading')}"
+        )
+        self.query_one("#find-label", Label).update(self.tr("find.label"))
+        self.query_one("#find-query", Input).placeholder = self.tr("find.placeholder")
+        self.query_one("#find-hint", Static).update(self.tr("find.hint"))
+        self.query_one("#cancel-booking", Button).label = self.tr("find.button.cancel")
+        self.query_one("#reprint-ticket", Button).label = self.tr("find.button.reprint")
+        self.query_one("#open-timeline", Button).label = self.tr("find.button.timeline")
+        self._result_columns()
+        self._show_results(self.results, self.results_phone)
+        self._render_booking()
+        self.say(self._message, self._message_kind)
+        self.query_one(LocalFooter).refresh(recompose=True)

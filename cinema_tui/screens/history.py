@@ -1,0 +1,341 @@
+"""Every booking, newest first, filtered by status, day of sale and phone.
+
+The table (``#history-table``) is read from the information view and refreshed every two
+seconds, so sales and cancellations made at other terminals appear. Filters sit above
+it: status (``#history-status``), day of sale (``#history-day``: the last seven days,
+since ``history(day=…)`` filters by the time of sale, and nothing is ever sold in the
+future) and phone (``#history-phone``: a whole number is matched exactly by the backend,
+a few digits match any phone containing them, e.g. the last four). Tab moves between the
+filters and the table; Enter on a row opens the booking's timeline.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import suppress
+from datetime import date, timedelta
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, Select, Static
+
+from backend.errors import BoxOfficeError, InvalidInput
+from backend.tender import normalise_phone
+from backend.views import Booking
+from cinema_tui.errors import human_message
+from cinema_tui.format import fit
+from cinema_tui.i18n import register, weekday
+from cinema_tui.screens.booking_detail import BookingDetailScreen, status_text, title_of
+from cinema_tui.widgets.footer import LocalFooter
+from cinema_tui.widgets.status_line import ServiceStatusLine
+
+register(
+    {
+        "history.heading": ("판매 내역", "Sales history"),
+        "history.all_statuses": ("모든 상태", "All statuses"),
+        "history.all_days": ("모든 날짜", "All days"),
+        "history.today": ("오늘", "today"),
+        "history.phone": ("전화번호 (전체 또는 일부)", "Phone (whole or part)"),
+        "history.count": (
+            "{n}건 · 판매 {sold} · 환불 {refunded}",
+            "{n} booking(s) · sold {sold} · refunded {refunded}",
+        ),
+        "history.limit": (" (최근 {n}건만 표시)", " (latest {n} shown)"),
+        "history.bad_phone": (
+            "전화번호에는 숫자만 입력하세요 (예: 010-1234-5678 또는 뒤 4자리).",
+            "A phone filter takes digits only (like 010-1234-5678, or the last 4 digits).",
+        ),
+        "history.empty": ("조건에 맞는 예매가 없습니다.", "No booking matches these filters."),
+        "history.hint": (
+            "Enter: 상세 기록   Tab: 필터 이동   Esc: 뒤로",
+            "Enter: timeline   Tab: filters ⇄ table   Esc: back",
+        ),
+        "history.col.code": ("번호", "Code"),
+        "history.col.sold": ("판매 시각", "Sold"),
+        "history.col.film": ("영화", "Film"),
+        "history.col.show": ("상영", "Show"),
+        "history.col.seats": ("좌석", "Seats"),
+        "history.col.amount": ("금액", "Amount"),
+        "history.col.status": ("상태", "Status"),
+        "key.refresh": ("새로 고침", "Refresh"),
+    }
+)
+
+#: The filterable statuses, in the order a clerk looks for them.
+STATUSES = (
+    "COMPLETED",
+    "PAID",
+    "CANCELLED",
+    "FAILED",
+    "REJECTED",
+    "PAYMENT_PENDING",
+    "CANCELLING",
+    "RELEASING",
+    "REJECTING",
+)
+ALL = "all"
+LIMIT = 500
+#: Columns: key, header, width. 79 cells with padding, plus a 1-cell scrollbar.
+COLUMNS = (
+    ("code", "history.col.code", 6),
+    ("sold", "history.col.sold", 11),
+    ("film", "history.col.film", 14),
+    ("show", "history.col.show", 11),
+    ("seats", "history.col.seats", 6),
+    ("amount", "history.col.amount", 8),
+    ("status", "history.col.status", 9),
+)
+COUNTED = frozenset({"COMPLETED", "REJECTING", "REJECTED", "CANCELLING", "RELEASING", "CANCELLED"})
+
+
+class HistoryScreen(Screen[None]):
+    """All bookings with filters; Enter opens one's timeline."""
+
+    DEFAULT_CSS = """
+    HistoryScreen #history-filters {
+        height: 3;
+    }
+    HistoryScreen #history-status {
+        width: 24;
+    }
+    HistoryScreen #history-day {
+        width: 22;
+    }
+    HistoryScreen #history-phone {
+        width: 1fr;
+    }
+    HistoryScreen #history-summary {
+        height: 1;
+        padding: 0 1;
+    }
+    HistoryScreen #history-summary.-error {
+        color: $error;
+    }
+    HistoryScreen #history-table {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="back"),
+        Binding("f5", "load", "Refresh", id="refresh", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[Booking] = []
+        self.status_filter = ALL
+        self.day_filter = ALL
+        self.phone_text = ""
+        self._loaded = False
+
+    @property
+    def lang(self) -> str:
+        return self.app.lang  # type: ignore[attr-defined]
+
+    def tr(self, key: str, **fmt: object) -> str:
+        return self.app.t(key, **fmt)  # type: ignore[attr-defined]
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            f"{self.tr('app.title')} · {self.tr('history.heading')}",
+            id="history-heading",
+            classes="heading",
+        )
+        with Horizontal(id="history-filters"):
+            yield Select(
+                self._status_options(),
+                id="history-status",
+                allow_blank=False,
+                value=self.status_filter,
+            )
+            yield Select(
+                self._day_options(), id="history-day", allow_blank=False, value=self.day_filter
+            )
+            yield Input(self.phone_text, placeholder=self.tr("history.phone"), id="history-phone")
+        yield Static("", id="history-summary")
+        yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+        yield Static(self.tr("history.hint"), id="history-hint", classes="hint")
+        yield ServiceStatusLine(id="status-line")
+        yield LocalFooter()
+
+    def _status_options(self) -> list[tuple[str, str]]:
+        options = [(self.tr("history.all_statuses"), ALL)]
+        options += [(status_text(s, self.lang).plain, s) for s in STATUSES]
+        return options
+
+    def sale_days(self) -> list[date]:
+        """Today and the six days before it (sales happen now, never in the future)."""
+        today = self.app.office.today()  # type: ignore[attr-defined]
+        return [today - timedelta(days=i) for i in range(7)]
+
+    def _day_options(self) -> list[tuple[str, str]]:
+        options = [(self.tr("history.all_days"), ALL)]
+        for i, day in enumerate(self.sale_days()):
+            name = self.tr("history.today") if i == 0 else weekday(self.lang, day.weekday())
+            options.append((f"{day:%m/%d} {name}", day.isoformat()))
+        return options
+
+    def on_mount(self) -> None:
+        self._columns()
+        self.query_one("#history-table", DataTable).focus()
+        self.set_interval(2.0, self.load)
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def _columns(self) -> None:
+        table = self.query_one("#history-table", DataTable)
+        table.clear(columns=True)
+        for key, header, width in COLUMNS:
+            table.add_column(self.tr(header), key=key, width=width)
+
+    # --- filters ----------------------------------------------------------------------------
+
+    @on(Select.Changed, "#history-status")
+    def _status_changed(self, event: Select.Changed) -> None:
+        value = str(event.value) if event.value is not Select.NULL else ALL
+        if value != self.status_filter:
+            self.status_filter = value
+            self.load()
+
+    @on(Select.Changed, "#history-day")
+    def _day_changed(self, event: Select.Changed) -> None:
+        value = str(event.value) if event.value is not Select.NULL else ALL
+        if value != self.day_filter:
+            self.day_filter = value
+            self.load()
+
+    @on(Input.Changed, "#history-phone")
+    def _phone_changed(self, event: Input.Changed) -> None:
+        if event.value != self.phone_text:
+            self.phone_text = event.value
+            self.load()
+
+    @on(Input.Submitted, "#history-phone")
+    def _phone_submitted(self) -> None:
+        self.query_one("#history-table", DataTable).focus()
+
+    def phone_filter(self) -> tuple[str | None, str]:
+        """(the exact phone for the backend, or None; digits to look for in any phone)."""
+        text = self.phone_text.strip()
+        if not text:
+            return None, ""
+        try:
+            return normalise_phone(text), ""
+        except InvalidInput:
+            pass
+        digits = re.sub(r"[\s\-().+]", "", text)
+        if not digits.isdigit():
+            raise InvalidInput(self.tr("history.bad_phone"))
+        return None, digits
+
+    # --- loading ------------------------------------------------------------------------------
+
+    @work(exclusive=True, exit_on_error=False, group="history")
+    async def load(self) -> None:
+        office = self.app.office  # type: ignore[attr-defined]
+        try:
+            phone, digits = self.phone_filter()
+            rows = await office.history(
+                phone=phone,
+                status=None if self.status_filter == ALL else self.status_filter,
+                day=None if self.day_filter == ALL else date.fromisoformat(self.day_filter),
+                limit=LIMIT,
+            )
+        except InvalidInput as exc:
+            with suppress(NoMatches):
+                self._summary(Text(str(exc), style="bold"), error=True)
+            return
+        except BoxOfficeError as exc:
+            with suppress(NoMatches):
+                self._summary(Text(human_message(exc, self.lang)), error=True)
+            return
+        if digits:
+            rows = [b for b in rows if b.phone and digits in re.sub(r"\D", "", b.phone)]
+        with suppress(NoMatches):  # mid-recompose (language switch): the next load fills
+            if rows != self.rows or not self._loaded:
+                self._fill(rows)
+                self.rows = rows
+                self._loaded = True
+            self._count()
+
+    def _summary(self, text: Text, *, error: bool = False) -> None:
+        widget = self.query_one("#history-summary", Static)
+        widget.set_class(error, "-error")
+        widget.update(text)
+
+    def _count(self) -> None:
+        if not self.rows:
+            self._summary(Text(self.tr("history.empty"), style="dim"))
+            return
+        sold = sum(b.amount for b in self.rows if b.status in COUNTED)
+        refunded = sum(b.refunded_amount for b in self.rows)
+        text = Text(
+            self.tr("history.count", n=len(self.rows), sold=f"₩{sold:,}", refunded=f"₩{refunded:,}")
+        )
+        if len(self.rows) >= LIMIT:
+            text.append(self.tr("history.limit", n=LIMIT), style="yellow")
+        self._summary(text)
+
+    def _fill(self, rows: list[Booking] | None = None) -> None:
+        tz = self.app.tz  # type: ignore[attr-defined]
+        table = self.query_one("#history-table", DataTable)
+        selected = None
+        if table.row_count and table.cursor_row < table.row_count:
+            selected = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        table.clear()
+        widths = {key: width for key, _, width in COLUMNS}
+        for b in self.rows if rows is None else rows:
+            dim = "dim" if b.status in ("FAILED", "CANCELLED", "REJECTED") else ""
+            table.add_row(
+                Text(b.code, style="bold"),
+                Text(
+                    f"{b.created_at.astimezone(tz):%m/%d %H:%M}" if b.created_at else "", style=dim
+                ),
+                Text(fit(title_of(b, self.lang), widths["film"]), style=dim),
+                Text(f"{b.starts_at.astimezone(tz):%m/%d %H:%M}" if b.starts_at else "", style=dim),
+                Text(fit(",".join(b.seats), widths["seats"]), style=dim),
+                Text(f"₩{b.amount:,}", justify="right", style=dim),
+                status_text(b.status, self.lang),
+                key=b.code,
+            )
+        if selected is not None and selected in table.rows:  # else it was filtered out
+            table.move_cursor(row=table.get_row_index(selected))
+
+    # --- keys ------------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#history-table")
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        code = event.row_key.value
+        if code:
+            booking = next((b for b in self.rows if b.code == code), None)
+            self.app.push_screen(BookingDetailScreen(code, booking))
+
+    def action_load(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    async def refresh_language(self) -> None:
+        focused = self.focused.id if self.focused else None
+        await self.recompose()
+        self._columns()
+        self._fill()
+        self._count()
+        if focused:
+            try:
+                self.query_one(f"#{focused}").focus()
+            except Exception:  # noqa: BLE001
+                self.query_one("#history-table", DataTable).focus()

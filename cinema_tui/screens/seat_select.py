@@ -1,0 +1,626 @@
+"""Choose seats: the hall's map, live; select seats (which holds them), then check out.
+
+The map is drawn by :class:`~cinema_tui.widgets.seat_map.SeatMapWidget` and follows
+the seat view live (``watch_seat_map``), so holds and sales at other terminals show
+within a second. Every change of the selection is held at once: the screen keeps one
+hold and swaps it atomically (``hold(..., replaces=...)``), in one background worker
+that always catches up with the latest selection, so quick key presses never leave a
+stray hold behind. A refused seat puts the selection back as it was and says why.
+
+The hold's countdown runs on the backend's clock. Leaving the screen (Esc, F2, or the
+sale being finished) gives the hold back; a hold that was sold cannot be released,
+and that refusal is ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.widgets import Static
+
+from backend.errors import BoxOfficeError, SeatUnavailable
+from backend.views import HoldInfo, SeatMap, SeatState, ShowtimeSummary
+from cinema_tui.format import hhmm
+from cinema_tui.format import seats as seat_list
+from cinema_tui.i18n import register, weekday
+from cinema_tui.widgets.seat_map import (
+    SELECTABLE,
+    SeatMapWidget,
+    best_block,
+    display_state,
+    legend_text,
+)
+from cinema_tui.widgets.status_line import ServiceStatusLine
+
+try:  # the footer that speaks the clerk's language, where the app has it
+    from cinema_tui.widgets.footer import LocalFooter as _Footer
+except ImportError:  # pragma: no cover
+    from textual.widgets import Footer as _Footer
+
+register(
+    {
+        "screen.seat_select": ("좌석 선택", "Choose seats"),
+        "seat.heading": ("좌석 선택", "Choose seats"),
+        "seat.hint": (
+            "←↑↓→ 이동  Home/End 줄 끝  Space 선택  Del 모두 해제  1-9 추천석  Enter 결제",
+            "Arrows move  Home/End row ends  Space select  Del clear  1-9 best  Enter pay",
+        ),
+        "seat.when": ("{date} ({weekday}) {time}", "{weekday} {date} {time}"),
+        "seat.cursor": ("커서 {seat}", "Cursor {seat}"),
+        "seat.kind.standard": ("일반석", "standard"),
+        "seat.kind.premium": ("프리미엄석", "premium"),
+        "seat.kind.wheelchair": ("휠체어석", "wheelchair"),
+        "seat.selected": ("선택 좌석: {seats}", "Selected: {seats}"),
+        "seat.none": ("없음", "none"),
+        "seat.price": ("{n}석 · {total} (성인)", "{n} seats · {total} (adult)"),
+        "seat.price.one": ("1석 · {total} (성인)", "1 seat · {total} (adult)"),
+        "seat.price.none": ("좌석을 고르세요", "Choose seats"),
+        "seat.hold.left": ("선점 {time} 남음", "Held for {time}"),
+        "seat.hold.holding": ("좌석 선점 중…", "Holding seats…"),
+        "seat.hold.none": ("선점 없음", "No seats held"),
+        "seat.hold.expired": ("선점 시간 만료", "Hold expired"),
+        "seat.expired": (
+            "좌석 선점 시간이 지나 선택이 해제되었습니다. 좌석을 다시 고르세요.",
+            "The hold ran out and the selection was cleared. Choose the seats again.",
+        ),
+        "seat.refused.held": (
+            "{seat} 좌석은 다른 곳에서 선점 중입니다.",
+            "Seat {seat} is being held elsewhere.",
+        ),
+        "seat.refused.sold": (
+            "{seat} 좌석은 이미 판매되었습니다.",
+            "Seat {seat} is already sold.",
+        ),
+        "seat.refused.blocked": (
+            "{seat} 좌석은 사용할 수 없습니다.",
+            "Seat {seat} is out of service.",
+        ),
+        "seat.too_many": (
+            "한 번에 최대 {n}석까지 선택할 수 있습니다.",
+            "At most {n} seats can be chosen at once.",
+        ),
+        "seat.no_block": (
+            "나란히 붙은 빈 좌석 {n}개가 없습니다.",
+            "There are no {n} free seats side by side.",
+        ),
+        "seat.choose_first": ("먼저 좌석을 고르세요.", "Choose seats first."),
+        "seat.no_checkout": (
+            "결제 화면을 아직 열 수 없습니다.",
+            "The checkout screen is not available yet.",
+        ),
+        "seat.live_paused": (
+            "좌석 현황을 받을 수 없습니다. 다시 연결 중…",
+            "Live seat updates are paused. Reconnecting…",
+        ),
+        "key.seat_left": ("왼쪽 좌석", "Seat left"),
+        "key.seat_right": ("오른쪽 좌석", "Seat right"),
+        "key.seat_up": ("앞 줄", "Row forward"),
+        "key.seat_down": ("뒷 줄", "Row back"),
+        "key.seat_row_start": ("줄의 처음", "Start of row"),
+        "key.seat_row_end": ("줄의 끝", "End of row"),
+        "key.toggle_seat": ("선택", "Select"),
+        "key.clear_seats": ("선택 모두 해제", "Clear selection"),
+        "key.seat_checkout": ("결제", "Checkout"),
+        "key.seat_back": ("뒤로", "Back"),
+        "key.best_seats": ("추천석", "Best seats"),
+        **{f"key.best_{n}": (f"추천석 {n}석", f"Best {n} together") for n in range(2, 10)},
+    }
+)
+
+#: The seat states a clerk may not take, and what to say.
+_REFUSED = {"held": "seat.refused.held", "sold": "seat.refused.sold",
+            "blocked": "seat.refused.blocked"}
+
+
+def mmss(seconds: float) -> str:
+    """Seconds left as mm:ss (rounded up, so 00:00 means it has run out)."""
+    whole = max(0, int(-(-seconds // 1)))
+    return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+class SeatSelectScreen(Screen[None]):
+    """A show's seat map: select seats (held at once), then check out."""
+
+    DEFAULT_CSS = """
+    SeatSelectScreen #seat-body {
+        height: 1fr;
+    }
+    SeatSelectScreen #seat-left {
+        width: 57;
+        height: 1fr;
+    }
+    SeatSelectScreen #seat-map-box {
+        height: auto;
+        margin: 1 0 0 0;
+    }
+    SeatSelectScreen #seat-legend {
+        width: 100%;
+        height: auto;
+        padding: 0 1;
+        margin: 1 0 0 0;
+    }
+    SeatSelectScreen #seat-panel {
+        width: 1fr;
+        height: 1fr;
+        min-width: 20;
+        padding: 0 1;
+        border-left: vkey $primary-darken-1;
+    }
+    SeatSelectScreen #seat-panel Static {
+        width: 1fr;
+    }
+    SeatSelectScreen #seat-info {
+        margin: 1 0 0 0;
+    }
+    SeatSelectScreen #seat-cursor {
+        height: 2;
+        margin: 1 0 0 0;
+        color: $text-muted;
+    }
+    SeatSelectScreen #selected-seats {
+        height: 4;
+    }
+    SeatSelectScreen #running-price {
+        height: 2;
+        text-style: bold;
+    }
+    SeatSelectScreen #hold-countdown {
+        height: 1;
+        margin: 1 0 0 0;
+    }
+    SeatSelectScreen #hold-countdown.-urgent {
+        color: $warning;
+        text-style: bold;
+    }
+    SeatSelectScreen #hold-countdown.-expired {
+        color: $error;
+        text-style: bold;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "move(-1, 0)", "Seat left", show=False, id="seat_left"),
+        Binding("right", "move(1, 0)", "Seat right", show=False, id="seat_right"),
+        Binding("up", "move(0, -1)", "Row forward", show=False, id="seat_up"),
+        Binding("down", "move(0, 1)", "Row back", show=False, id="seat_down"),
+        Binding("home", "row_end(-1)", "Start of row", show=False, id="seat_row_start"),
+        Binding("end", "row_end(1)", "End of row", show=False, id="seat_row_end"),
+        Binding("space", "toggle", "Select", id="toggle_seat"),
+        *[
+            Binding(
+                str(n), f"best({n})", "Best seats" if n == 1 else f"Best {n} together",
+                show=n == 1, key_display="1-9" if n == 1 else None,
+                id="best_seats" if n == 1 else f"best_{n}",
+            )
+            for n in range(1, 10)
+        ],
+        Binding("delete,backspace", "clear", "Clear", show=False, id="clear_seats"),
+        Binding("enter,c", "checkout", "Checkout", id="seat_checkout"),
+        Binding("escape", "back", "Back", id="seat_back"),
+    ]
+
+    def __init__(self, show: ShowtimeSummary) -> None:
+        super().__init__()
+        self.show = show
+        #: Seats this clerk has chosen, in seat order (what the hold should be).
+        self.selected: list[str] = []
+        #: The hold that backs the selection (None: nothing held).
+        self.hold: HoldInfo | None = None
+        self.seat_map: SeatMap | None = None
+        self._syncing = False
+        self._synced = asyncio.Event()
+        self._synced.set()
+        self._inflight: asyncio.Future[HoldInfo | None] | None = None
+        self._latest_map: SeatMap | None = None
+        self._paint_scheduled = False
+        self._expired = False
+        self._live_paused = False
+        self._shown: dict[str, str] = {}
+        self._leaving = False
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="seat-heading", classes="heading")
+        with Horizontal(id="seat-body"):
+            with Vertical(id="seat-left"):
+                with Center(id="seat-map-box"):
+                    yield SeatMapWidget(id="seat-map")
+                yield Static(id="seat-legend")
+            with Vertical(id="seat-panel"):
+                yield Static(id="seat-info")
+                yield Static(id="seat-cursor")
+                yield Static(id="hold-countdown")
+                yield Static(id="running-price")
+                yield Static(id="selected-seats")
+        yield Static(id="seat-hint", classes="hint")
+        yield ServiceStatusLine(id="status-line")
+        yield _Footer()
+
+    def on_mount(self) -> None:
+        self._relabel()
+        self.query_one("#seat-map", SeatMapWidget).focus()
+        self.set_interval(1.0, self._tick)
+        self.watch_seats()
+
+    async def refresh_language(self) -> None:
+        """Relabel in place: the selection, the hold and the cursor stay."""
+        self._relabel()
+        footer = self.query_one(_Footer)
+        footer.call_later(footer.recompose)
+
+    def _relabel(self) -> None:
+        t = self.app.t  # type: ignore[attr-defined]
+        self.query_one("#seat-heading", Static).update(
+            f"{t('app.title')} · {t('seat.heading')}"
+        )
+        self.query_one("#seat-hint", Static).update(t("seat.hint"))
+        self.query_one("#seat-legend", Static).update(legend_text(t))
+        self.query_one("#seat-map", SeatMapWidget).set_labels(
+            t("seat.screen"), t("seat.loading")
+        )
+        self.query_one("#seat-info", Static).update(self._info_text())
+        self._update_panel()
+
+    @property
+    def map_widget(self) -> SeatMapWidget:
+        return self.query_one("#seat-map", SeatMapWidget)
+
+    # --- the panel ------------------------------------------------------------------------
+
+    def _info_text(self) -> Text:
+        t = self.app.t  # type: ignore[attr-defined]
+        lang = self.app.lang  # type: ignore[attr-defined]
+        tz = self.app.tz  # type: ignore[attr-defined]
+        show = self.show
+        start = show.starts_at.astimezone(tz)
+        text = Text()
+        text.append(show.title if lang == "ko" else show.title_en, style="bold")
+        text.append("\n")
+        text.append(f"{t('rating.' + show.rating)} · {t('minutes', n=show.runtime_min)}")
+        text.append("\n")
+        text.append(show.hall if lang == "ko" else show.hall_en)
+        text.append("\n")
+        when = t(
+            "seat.when",
+            date=f"{start:%m/%d}",
+            weekday=weekday(lang, start.weekday()),
+            time=hhmm(show.starts_at, tz),
+        )
+        text.append(when, style="bold")
+        return text
+
+    def _update_panel(self) -> None:
+        t = self.app.t  # type: ignore[attr-defined]
+        widget = self.map_widget
+        widget.set_marks(self.selected, self.hold.seats if self.hold else ())
+        seat = widget.cursor_seat
+        cursor = Text()
+        if seat is not None:
+            state = widget.state_of(seat.label) or seat.state
+            state = "free" if state in SELECTABLE else state
+            cursor.append(t("seat.cursor", seat=seat.label), style="bold")
+            cursor.append(f"\n{t('seat.kind.' + seat.kind)} · {t('seat.legend.' + state)}")
+        self._put("#seat-cursor", cursor)
+        chosen = seat_list(self.selected) if self.selected else t("seat.none")
+        self._put("#selected-seats", t("seat.selected", seats=chosen))
+        self._put("#running-price", self._price_text())
+        self._update_countdown()
+
+    def _put(self, selector: str, content: str | Text) -> None:
+        """Update a panel line if its text changed. The panel lines have fixed heights,
+        so no layout pass is needed: a key press repaints only what changed."""
+        key = content.markup if isinstance(content, Text) else content
+        if self._shown.get(selector) != key:
+            self._shown[selector] = key
+            self.query_one(selector, Static).update(content, layout=False)
+
+    def _price_text(self) -> str:
+        t = self.app.t  # type: ignore[attr-defined]
+        n = len(self.selected)
+        if not n:
+            return t("seat.price.none")
+        try:
+            office = self.app.office  # type: ignore[attr-defined]
+            quote = office.quote(self.show.id, self.selected, {"adult": n})
+        except BoxOfficeError:
+            return t("seat.price.none")
+        total = self.app.won(quote.total)  # type: ignore[attr-defined]
+        return t("seat.price.one", total=total) if n == 1 else t("seat.price", n=n, total=total)
+
+    def _now(self) -> datetime:
+        return self.app.office.clock.now()  # type: ignore[attr-defined]
+
+    def seconds_left(self) -> float | None:
+        """Seconds until the hold lapses (by the backend's clock), or None."""
+        if self.hold is None:
+            return None
+        return (self.hold.expires_at - self._now()).total_seconds()
+
+    def _update_countdown(self) -> None:
+        t = self.app.t  # type: ignore[attr-defined]
+        label = self.query_one("#hold-countdown", Static)
+        left = self.seconds_left()
+        if left is not None and not self._synced_now():
+            text = t("seat.hold.holding")
+        elif left is not None:
+            text = t("seat.hold.left", time=mmss(left))
+        elif self.selected:
+            text = t("seat.hold.holding")
+        elif self._expired:
+            text = t("seat.hold.expired")
+        else:
+            text = t("seat.hold.none")
+        self._put("#hold-countdown", text)
+        label.set_class(left is not None and left <= 60, "-urgent")
+        label.set_class(self._expired and left is None, "-expired")
+
+    def _synced_now(self) -> bool:
+        held = self.hold.seats if self.hold else ()
+        return set(held) == set(self.selected)
+
+    def _tick(self) -> None:
+        """Every second: the countdown, and the end of a lapsed hold.
+
+        While another screen is on top (checkout shows the hold's time itself) a lapsed
+        hold is dealt with when the clerk comes back here.
+        """
+        left = self.seconds_left()
+        if left is not None and left <= 0 and not self._syncing and self.is_current:
+            self.hold = None
+            self.selected = []
+            self._expired = True
+            self._say("seat.expired", timeout=8)
+            self._update_panel()
+            return
+        self._update_countdown()
+
+    # --- live seat states -------------------------------------------------------------
+
+    @work(exclusive=True, exit_on_error=False, group="seat-watch")
+    async def watch_seats(self) -> None:
+        """Follow the seat view for as long as the screen is open."""
+        office = self.app.office  # type: ignore[attr-defined]
+        while True:
+            try:
+                stream = office.watch_seat_map(self.show.id)
+                async with contextlib.aclosing(stream):
+                    async for seat_map in stream:
+                        if self._live_paused:
+                            self._live_paused = False
+                        self._map_arrived(seat_map)
+            except BoxOfficeError:  # information stopped: keep trying, say so once
+                if not self._live_paused:
+                    self._live_paused = True
+                    self._say("seat.live_paused")
+                await asyncio.sleep(1.0)
+
+    def _map_arrived(self, seat_map: SeatMap) -> None:
+        """Keep only the latest map; paint it once the current burst is over."""
+        self._latest_map = seat_map
+        if not self._paint_scheduled:
+            self._paint_scheduled = True
+            self.call_later(self._paint_latest)
+
+    def _paint_latest(self) -> None:
+        self._paint_scheduled = False
+        if self._latest_map is not None and self._latest_map is not self.seat_map:
+            self.seat_map = self._latest_map
+            with contextlib.suppress(NoMatches):  # the screen is being taken down
+                widget = self.map_widget
+                widget.set_map(self.seat_map)
+                # The map column is as wide as the largest hall (57 cells), wider only
+                # for a hall that needs it; smaller halls are centred in it.
+                natural = 2 * self.seat_map.width + 3 + widget.styles.padding.width
+                self.query_one("#seat-left").styles.width = max(57, natural)
+                self._update_panel()
+
+    # --- moving ---------------------------------------------------------------------------
+
+    def action_move(self, dx: int, dy: int) -> None:
+        if self.map_widget.move(dx, dy):
+            self._update_panel()
+
+    def action_row_end(self, end: int) -> None:
+        if self.map_widget.move_row_end(end):
+            self._update_panel()
+
+    @on(SeatMapWidget.Clicked)
+    def _clicked(self, event: SeatMapWidget.Clicked) -> None:
+        self._update_panel()
+        self.action_toggle()
+
+    # --- selecting ------------------------------------------------------------------------
+
+    def _max_seats(self) -> int:
+        return int(self.app.office.settings.max_seats_per_hold)  # type: ignore[attr-defined]
+
+    def _say(
+        self, key: str, severity: SeverityLevel = "warning", timeout: float = 5, **fmt: object
+    ) -> None:
+        text = self.app.t(key, **fmt)  # type: ignore[attr-defined]
+        self.app.notify(text, severity=severity, timeout=timeout)
+
+    def action_toggle(self) -> None:
+        """Select or unselect the seat under the cursor (only a free seat can be taken)."""
+        widget = self.map_widget
+        seat = widget.cursor_seat
+        if seat is None:
+            return
+        if seat.label in self.selected:
+            self._select([s for s in self.selected if s != seat.label])
+            return
+        state = widget.state_of(seat.label)
+        if state not in SELECTABLE:
+            self._say(_REFUSED.get(state or "", "seat.refused.held"), seat=seat.label)
+            return
+        if len(self.selected) >= self._max_seats():
+            self._say("seat.too_many", n=self._max_seats())
+            return
+        self._select([*self.selected, seat.label])
+
+    def action_best(self, count: int) -> None:
+        """The best ``count`` seats side by side, replacing the selection."""
+        if self.seat_map is None:
+            return
+        if count > self._max_seats():
+            self._say("seat.too_many", n=self._max_seats())
+            return
+        own = set(self.hold.seats if self.hold else ()) | set(self.selected)
+
+        def available(seat: SeatState) -> bool:
+            if seat.kind == "wheelchair":
+                return False  # wheelchair spaces are given out by hand, never by default
+            return seat.label in own or display_state(seat) in SELECTABLE
+
+        block = best_block(self.seat_map, count, available)
+        if block is None:
+            self._say("seat.no_block", n=count)
+            return
+        self.map_widget.move_to(block[len(block) // 2])
+        self._select(block)
+
+    def action_clear(self) -> None:
+        if self.selected:
+            self._select([])
+
+    def _select(self, labels: list[str]) -> None:
+        """Make ``labels`` the selection (shown at once) and hold it in the background."""
+        self.selected = self._ordered(labels)
+        self._expired = False
+        self._update_panel()
+        self._sync_soon()
+
+    def _ordered(self, labels: list[str]) -> list[str]:
+        widget = self.map_widget
+
+        def where(label: str) -> tuple[int, int]:
+            seat = widget.seat(label)
+            return (seat.row_index, seat.column) if seat else (999, 999)
+
+        return sorted(dict.fromkeys(labels), key=where)
+
+    # --- holding --------------------------------------------------------------------------
+
+    def _sync_soon(self) -> None:
+        if not self._syncing:
+            self._syncing = True
+            self._synced.clear()
+            self.sync_hold()
+
+    @work(exit_on_error=False, group="seat-hold")
+    async def sync_hold(self) -> None:
+        """Hold exactly the selection: one request at a time, always the latest choice."""
+        office = self.app.office  # type: ignore[attr-defined]
+        try:
+            while not self._leaving:
+                want = list(self.selected)
+                have = self.hold.seats if self.hold else ()
+                if set(want) == set(have):
+                    break
+                try:
+                    if want:
+                        replaces = self.hold.id if self.hold else None
+                        call = office.hold(self.show.id, want, replaces=replaces)
+                    else:
+                        assert self.hold is not None
+                        call = self._release(self.hold.id)
+                    # The request is shielded: if the screen goes away meanwhile, it
+                    # still lands, and leaving releases whatever it gave (_give_back).
+                    self._inflight = asyncio.ensure_future(call)
+                    result = await asyncio.shield(self._inflight)
+                    self.hold = result if want else None
+                except SeatUnavailable as exc:
+                    taken = set(exc.seats) or set(want) - set(have)
+                    if self.selected == want:  # put back the selection as it was
+                        self.selected = self._ordered(list(have))
+                    else:  # the clerk has moved on meanwhile: drop only the taken seats
+                        self.selected = [s for s in self.selected if s not in taken]
+                    self.app.show_error(exc)  # type: ignore[attr-defined]
+                except BoxOfficeError as exc:
+                    # Anything else: go back to what is really held, and say why.
+                    self.selected = self._ordered(list(have))
+                    self.app.show_error(exc)  # type: ignore[attr-defined]
+                self._refresh_panel()
+            with contextlib.suppress(BoxOfficeError):
+                self._map_arrived(await office.seat_map(self.show.id))
+        finally:
+            self._syncing = False
+            self._synced.set()
+            self._refresh_panel()
+
+    async def _release(self, hold_id: str) -> None:
+        await self.app.office.release(hold_id)  # type: ignore[attr-defined]
+
+    def _refresh_panel(self) -> None:
+        """Update the panel, unless the screen is already being taken down."""
+        with contextlib.suppress(NoMatches):
+            self._update_panel()
+
+    async def _give_back(self) -> None:
+        """Release whatever this screen still holds (after the last request has landed)."""
+        inflight = self._inflight
+        if inflight is not None:
+            try:
+                result = await asyncio.wait_for(asyncio.shield(inflight), 3.0)
+            except (TimeoutError, BoxOfficeError):  # refused or slow: the known hold stands
+                result = None
+            if isinstance(result, HoldInfo):  # it replaced the hold we knew
+                self.hold = result
+        hold, self.hold = self.hold, None
+        if hold is None:
+            return
+        with contextlib.suppress(TimeoutError, BoxOfficeError):
+            # A hold that was sold (or is being paid) cannot be released: that is fine.
+            office = self.app.office  # type: ignore[attr-defined]
+            await asyncio.wait_for(office.release(hold.id), 3.0)
+
+    async def on_unmount(self) -> None:
+        self._leaving = True  # no new hold request from now on
+        await self._give_back()
+
+    # --- leaving --------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        """Back to the programme; leaving releases the seats (on_unmount)."""
+        self.dismiss()
+
+    def on_screen_resume(self) -> None:
+        self._tick()
+        self._update_panel()
+
+    def action_checkout(self) -> None:
+        if not self.selected:
+            self._say("seat.choose_first")
+            return
+        self.checkout()
+
+    @work(exclusive=True, exit_on_error=False, group="seat-checkout")
+    async def checkout(self) -> None:
+        """Go to payment with the hold (once the latest selection is held)."""
+        await self._synced.wait()
+        left = self.seconds_left()
+        if self.hold is None or not self.selected or left is None or left <= 0:
+            if not self.selected:
+                self._say("seat.choose_first")
+            return
+        try:
+            from cinema_tui.screens.checkout import CheckoutScreen
+        except ImportError:
+            self._say("seat.no_checkout", severity="error")
+            return
+        await self.app.push_screen(CheckoutScreen(self.show, self.hold))
+
+
+__all__ = ["SeatSelectScreen", "mmss"]

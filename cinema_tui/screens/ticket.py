@@ -1,0 +1,277 @@
+"""The ticket: booking code, film, hall, time, seats, what was paid, and a QR code.
+
+Shown after a sale (``app.show_ticket``). If the cinema has not confirmed the seats yet
+(the booking is ``PAID``), the screen keeps following the booking and fills in the
+ticket numbers when they are issued. ``s`` saves the ticket, QR code included, as a
+UTF-8 text file under ``<data_dir>/tickets/``; Enter or Esc goes back to the programme.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import aclosing
+from pathlib import Path
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+
+from backend.errors import BoxOfficeError
+from backend.views import Booking
+from cinema_tui.format import fit, hhmm
+from cinema_tui.i18n import has, register, weekday
+from cinema_tui.widgets.footer import LocalFooter
+from cinema_tui.widgets.qr import QRCode, qr_lines
+
+register(
+    {
+        "screen.ticket": ("티켓", "Ticket"),
+        "ticket.heading": ("티켓", "Ticket"),
+        "ticket.code": ("예매번호", "Booking code"),
+        "ticket.film": ("영화", "Film"),
+        "ticket.hall": ("상영관", "Hall"),
+        "ticket.starts": ("상영 시작", "Starts"),
+        "ticket.seats": ("좌석", "Seats"),
+        "ticket.types": ("권종", "Tickets"),
+        "ticket.amount": ("금액", "Amount"),
+        "ticket.refunded": ("환불 {amount}", "refunded {amount}"),
+        "ticket.payment": ("결제", "Payment"),
+        "ticket.cash": ("현금", "Cash"),
+        "ticket.cash_detail": ("현금 {tendered} 받음 · 거스름돈 {change}", "Cash {tendered} · change {change}"),
+        "ticket.numbers": ("티켓 번호", "Ticket no."),
+        "ticket.numbers_pending": ("영화관 확정 후 발급", "issued when the cinema confirms"),
+        "ticket.phone": ("휴대폰", "Phone"),
+        "ticket.status": ("상태", "Status"),
+        "ticket.id": ("예매 ID", "Booking ID"),
+        "ticket.hint": ("S: 텍스트로 저장   Enter/Esc: 완료", "S: save as text   Enter/Esc: done"),
+        "ticket.saved": ("티켓을 저장했습니다: {path}", "Ticket saved: {path}"),
+        "ticket.file_title": ("행복 Cinema 티켓", "행복 Cinema ticket"),
+        "ticket.scan": ("예매번호 QR", "QR: booking code"),
+        "key.save_ticket": ("텍스트로 저장", "Save as text"),
+        "key.ticket_done": ("완료", "Done"),
+    }
+)
+
+LABEL_CELLS = 11
+
+
+class TicketScreen(Screen[None]):
+    """One booking, as a ticket."""
+
+    DEFAULT_CSS = """
+    TicketScreen #ticket-body {
+        height: 1fr;
+    }
+    TicketScreen #ticket-info {
+        width: 1fr;
+        padding: 0 1;
+    }
+    TicketScreen #ticket-code {
+        width: auto;
+        min-width: 24;
+        height: 3;
+        border: heavy $accent;
+        border-title-color: $text-accent;
+        padding: 0 2;
+        text-style: bold;
+        content-align: center middle;
+    }
+    TicketScreen #ticket-code.-paid {
+        border: heavy $warning;
+    }
+    TicketScreen #ticket-code.-void {
+        border: heavy $error;
+    }
+    TicketScreen #ticket-details {
+        height: auto;
+    }
+    TicketScreen #ticket-side {
+        width: 27;
+        height: auto;
+        padding: 0 1;
+    }
+    TicketScreen #ticket-qr {
+        margin-top: 1;
+    }
+    TicketScreen #ticket-scan {
+        width: 25;
+        height: 1;
+        content-align: center middle;
+        color: $text-muted;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "save_ticket", "Save as text", id="save_ticket"),
+        Binding("enter,escape", "done", "Done", id="ticket_done"),
+    ]
+
+    def __init__(self, booking: Booking) -> None:
+        super().__init__()
+        self.booking = booking
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="ticket-heading", classes="heading")
+        with Horizontal(id="ticket-body"):
+            with VerticalScroll(id="ticket-info"):
+                yield Static("", id="ticket-code")
+                yield Static("", id="ticket-details")
+            with Vertical(id="ticket-side"):
+                yield QRCode(self.booking.code, id="ticket-qr")
+                yield Static("", id="ticket-scan")
+        yield Static("", id="ticket-hint", classes="hint")
+        yield LocalFooter()
+
+    def on_mount(self) -> None:
+        self._draw()
+        self.follow()
+
+    async def refresh_language(self) -> None:
+        self._draw()
+        footer = self.query_one(LocalFooter)
+        footer.call_later(footer.recompose)  # in the footer's own context (it binds data)
+
+    # --- content ------------------------------------------------------------------------------
+
+    def _t(self, key: str, **fmt: object) -> str:
+        return self.app.t(key, **fmt)  # type: ignore[attr-defined]
+
+    def rows(self) -> list[tuple[str, str]]:
+        """(label, value) of every detail, in the current language (screen and file)."""
+        b = self.booking
+        t = self._t
+        won = self.app.won  # type: ignore[attr-defined]
+        lang = self.app.lang  # type: ignore[attr-defined]
+        tz = self.app.tz  # type: ignore[attr-defined]
+        rows: list[tuple[str, str]] = []
+        film = b.title if b.title == b.title_en else f"{b.title} / {b.title_en}"
+        hall = b.hall if b.hall == b.hall_en else f"{b.hall} / {b.hall_en}"
+        rows.append((t("ticket.film"), film))
+        rows.append((t("ticket.hall"), hall))
+        if b.starts_at is not None:
+            start = b.starts_at.astimezone(tz)
+            rows.append(
+                (t("ticket.starts"),
+                 f"{start:%Y-%m-%d} ({weekday(lang, start.weekday())}) {hhmm(start, tz)}")
+            )
+        rows.append((t("ticket.seats"), ", ".join(b.seats)))
+        kinds = []
+        for kind, count in b.tickets.items():
+            name = t(f"ticket.{kind}") if has(f"ticket.{kind}") else kind
+            kinds.append(f"{name} ×{count}")
+        rows.append((t("ticket.types"), ", ".join(kinds)))
+        amount = won(b.amount)
+        if b.refunded_amount:
+            amount += f" ({t('ticket.refunded', amount=won(b.refunded_amount))})"
+        rows.append((t("ticket.amount"), amount))
+        if b.method == "card":
+            payment = f"{b.brand or ''} •••• {b.last4 or '????'}".strip()
+        elif b.change is not None:
+            payment = t("ticket.cash_detail", tendered=won(b.amount + b.change), change=won(b.change))
+        else:
+            payment = t("ticket.cash")
+        rows.append((t("ticket.payment"), payment))
+        if b.phone:
+            rows.append((t("ticket.phone"), b.phone))
+        numbers = ", ".join(b.ticket_numbers) if b.ticket_numbers else t("ticket.numbers_pending")
+        rows.append((t("ticket.numbers"), numbers))
+        status = t(f"status.{b.status}") if has(f"status.{b.status}") else b.status
+        rows.append((t("ticket.status"), status))
+        rows.append((t("ticket.id"), b.id))
+        return rows
+
+    def _details(self) -> Table:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True, style="dim")
+        grid.add_column(overflow="fold")
+        status = self.booking.status
+        for label, value in self.rows():
+            style = ""
+            if label == self._t("ticket.status"):
+                style = "bold green" if status == "COMPLETED" else (
+                    "bold yellow" if status == "PAID" else "bold red"
+                )
+            elif label == self._t("ticket.film"):
+                style = "bold"
+            grid.add_row(fit(label, LABEL_CELLS - 1), Text(value, style=style))
+        return grid
+
+    def _draw(self) -> None:
+        b = self.booking
+        self.query_one("#ticket-heading", Static).update(
+            f"{self._t('app.title')} · {self._t('ticket.heading')}"
+        )
+        code = self.query_one("#ticket-code", Static)
+        code.update(Text(" ".join(b.code), style="bold"))
+        code.border_title = self._t("ticket.code")
+        code.set_class(b.status == "PAID", "-paid")
+        code.set_class(b.status not in ("PAID", "COMPLETED"), "-void")
+        self.query_one("#ticket-details", Static).update(self._details())
+        self.query_one("#ticket-scan", Static).update(self._t("ticket.scan"))
+        self.query_one("#ticket-hint", Static).update(self._t("ticket.hint"))
+
+    # --- following the booking (the cinema may confirm after the ticket is shown) ------------
+
+    @work(exclusive=True, exit_on_error=False, group="ticket")
+    async def follow(self) -> None:
+        office = self.app.office  # type: ignore[attr-defined]
+        try:
+            fresh = await office.booking(self.booking.code)
+            self._update(fresh)
+            if fresh.status == "COMPLETED" and fresh.ticket_numbers:
+                return
+            async with aclosing(office.watch_booking(self.booking.code)) as stream:
+                async for current in stream:
+                    self._update(current)
+        except BoxOfficeError as exc:
+            # The ticket already shows what the sale returned; a stale view is no error.
+            self.log.warning(f"ticket not refreshed: {exc}")
+
+    def _update(self, booking: Booking) -> None:
+        if booking != self.booking:
+            self.booking = booking
+            self._draw()
+
+    # --- saving -------------------------------------------------------------------------------
+
+    def ticket_text(self) -> str:
+        """The ticket as plain text, QR drawing included."""
+        b = self.booking
+        title = f"{self._t('ticket.file_title')}"
+        lines = [title, "=" * max(cell_len(title), 40), ""]
+        lines.append(f"{fit(self._t('ticket.code'), LABEL_CELLS)} {b.code}")
+        for label, value in self.rows():
+            lines.append(f"{fit(label, LABEL_CELLS)} {value}")
+        lines.append("")
+        lines.extend(qr_lines(b.code))
+        lines.append("")
+        return "\n".join(lines)
+
+    def action_save_ticket(self) -> None:
+        self.save_ticket()
+
+    @work(exclusive=True, exit_on_error=False, group="save")
+    async def save_ticket(self) -> Path:
+        folder = Path(self.app.settings.data_dir).expanduser() / "tickets"  # type: ignore[attr-defined]
+        path = folder / f"{self.booking.code}.txt"
+        text = self.ticket_text()
+
+        def write() -> None:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".txt.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+
+        await asyncio.to_thread(write)
+        self.app.notify(self._t("ticket.saved", path=str(path)), timeout=6)
+        return path
+
+    async def action_done(self) -> None:
+        await self.app.action_home()  # type: ignore[attr-defined]

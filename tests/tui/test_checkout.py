@@ -1,0 +1,376 @@
+"""Checkout and ticket: paying by card and cash, declines, bad input, ticket types, saving.
+
+Every test drives the real backend (temporary databases, a ManualClock at 2026-11-24
+10:00 KST) through the pilot, at 80×24. Tomorrow's shows are used so none has started.
+"""
+
+from __future__ import annotations
+
+from textual.geometry import Region
+from textual.widgets import Input
+from textual.widgets._footer import FooterKey
+
+from backend.errors import InvalidInput
+from cinema_tui.screens.checkout import CheckoutScreen, TicketTypeRow, field_for, quick_amounts
+from cinema_tui.screens.ticket import TicketScreen
+from cinema_tui.widgets.booking_progress import BookingProgress
+from cinema_tui.widgets.qr import qr_lines
+from tests.tui.conftest import started, wait_for
+
+
+async def open_checkout(pilot, seats=("E5", "E6"), *, full_price=True):
+    """Hold seats on a show of tomorrow and push the checkout screen."""
+    app = await started(pilot)
+    shows = await app.office.showtimes(app.office.days()[1])
+    if full_price:  # shows before 10:00 are discounted; the tests count in full prices
+        shows = [s for s in shows if s.starts_at.hour >= 10]
+    show = shows[0]
+    hold = await app.office.hold(show.id, list(seats))
+    await app.push_screen(CheckoutScreen(show, hold))
+    await wait_for(pilot, lambda: isinstance(app.screen, CheckoutScreen))
+    await pilot.pause()
+    return app, show, hold
+
+
+def text_of(app, selector: str) -> str:
+    """What the widget shows on screen, line by line."""
+    widget = app.screen.query_one(selector)
+    lines = widget.render_lines(Region(0, 0, widget.region.width, widget.region.height))
+    return "\n".join(strip.text.rstrip() for strip in lines)
+
+
+def notifications(app) -> str:
+    return " | ".join(n.message for n in app._notifications)
+
+
+async def type_into(pilot, selector: str, text: str, *, keys: bool = False) -> None:
+    """Fill a field: key by key (slow, but exercises restrict/masking) or all at once."""
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    field.value = ""
+    await pilot.pause()
+    if keys:
+        await pilot.press(*text)
+    else:
+        field.insert_text_at_cursor(text)
+        await pilot.pause()
+
+
+async def test_card_sale_follows_the_saga_to_the_ticket(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, _ = await open_checkout(pilot)
+        screen = app.screen
+        assert "E5, E6" in text_of(app, "#checkout-summary")
+        assert "₩28,000" in text_of(app, "#total")
+        assert "05:00" in text_of(app, "#hold-countdown")
+        await pilot.press("f6")
+        await type_into(pilot, "#card-number", "4242 4242-4242x4242", keys=True)
+        assert screen.query_one("#card-number", Input).value == "4242 4242-42424242"
+        # masked as typed: only the last four digits are readable
+        rendered = str(screen.query_one("#card-number", Input).render_line(0).text)
+        assert "4242" in rendered and "42424242" not in rendered
+        await type_into(pilot, "#card-expiry", "1230", keys=True)
+        assert screen.query_one("#card-expiry", Input).value == "12/30"
+        await type_into(pilot, "#card-cvc", "123")
+        await pilot.press("ctrl+s")
+
+        progress = screen.query_one("#booking-progress", BookingProgress)
+        await wait_for(pilot, lambda: "PaymentCaptured" in progress.done)
+        assert progress.correlation_id and progress.correlation_id.startswith("bk_")
+        assert "✔" in str(progress.render())
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), timeout=10)
+        ticket = app.screen
+        code = ticket.booking.code
+        assert " ".join(code) in text_of(app, "#ticket-code")
+        details = text_of(app, "#ticket-details")
+        assert "VISA •••• 4242" in details and "E5, E6" in details
+        booking = await app.office.booking(code)
+        assert booking.status == "COMPLETED"
+        assert booking.id == progress.correlation_id
+        assert [s.step for s in booking.timeline][-1] == "BookingCompleted"
+        await wait_for(pilot, lambda: f"{code}-E5" in text_of(app, "#ticket-details"))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "NowShowingScreen")
+
+
+async def test_cash_shows_change_before_and_after_paying(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, _ = await open_checkout(pilot)
+        await pilot.press("f5")
+        assert app.screen.focused.id == "cash-tendered"
+        await pilot.press(*"20000")
+        assert "₩8,000" in text_of(app, "#change")  # not enough
+        assert "Not enough" in text_of(app, "#change")
+        await type_into(pilot, "#cash-tendered", "50000")
+        assert "Change ₩22,000" in text_of(app, "#change")
+        await pilot.press("enter")  # Enter in the cash field pays
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), timeout=10)
+        details = text_of(app, "#ticket-details")
+        assert "₩50,000" in details and "change ₩22,000" in details
+        booking = await app.office.booking(app.screen.booking.code)
+        assert booking.method == "cash" and booking.change == 22_000
+
+
+async def test_quick_cash_keys(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, _ = await open_checkout(pilot)
+        field = app.screen.query_one("#cash-tendered", Input)
+        await pilot.press("f7")
+        assert field.value == "28000" and "Change ₩0" in text_of(app, "#change")
+        await pilot.press("f9")
+        assert field.value == "30000"
+        await pilot.press("f9")
+        assert field.value == "50000"
+        await pilot.press("f9")
+        assert field.value == "28000"
+    assert quick_amounts(28_000) == [28_000, 30_000, 50_000]
+    assert quick_amounts(100_000) == [100_000, 150_000, 200_000]
+
+
+async def test_declined_card_keeps_the_hold_then_cash_succeeds(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, hold = await open_checkout(pilot)
+        screen = app.screen
+        await pilot.press("f6")
+        await type_into(pilot, "#card-number", "4000000000000002")
+        await type_into(pilot, "#card-expiry", "12/30")
+        await type_into(pilot, "#card-cvc", "123")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "declined" in text_of(app, "#checkout-message"))
+        await wait_for(pilot, lambda: "declined" in notifications(app))
+        assert app.screen is screen and not screen.paying
+        assert screen.focused.id == "card-number"  # ready for another card
+        assert "PaymentCaptured" in screen.query_one(BookingProgress).failed
+        failed = await app.office.history(status="FAILED")
+        assert len(failed) == 1 and failed[0].hold_id == hold.id
+
+        await pilot.press("f5")
+        await pilot.press(*"30000")
+        await pilot.click("#pay")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), timeout=10)
+        booking = await app.office.booking(app.screen.booking.code)
+        assert booking.hold_id == hold.id and booking.status == "COMPLETED"
+        assert booking.change == 2_000
+
+
+async def test_invalid_card_number_books_nothing(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, _ = await open_checkout(pilot)
+        screen = app.screen
+        await pilot.press("f6")
+        await type_into(pilot, "#card-number", "4242424242424241")  # Luhn fails
+        await type_into(pilot, "#card-expiry", "12/30")
+        await type_into(pilot, "#card-cvc", "123")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "not valid" in text_of(app, "#checkout-message"))
+        await wait_for(pilot, lambda: "not valid" in notifications(app))
+        assert screen.focused.id == "card-number"
+        assert screen.query_one("#card-number", Input).has_class("-invalid")
+        assert app.screen is screen
+        assert await app.office.history() == []
+
+
+async def test_bad_phone_and_cvc_point_at_their_field(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, _ = await open_checkout(pilot)
+        screen = app.screen
+        await type_into(pilot, "#phone", "12345")
+        await pilot.press("f7")  # exact cash
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "phone" in text_of(app, "#checkout-message"))
+        assert screen.focused.id == "phone"
+        await type_into(pilot, "#phone", "010-1234-5678")
+        await pilot.press("f6")
+        await type_into(pilot, "#card-number", "4242424242424242")
+        await type_into(pilot, "#card-expiry", "12/30")
+        await type_into(pilot, "#card-cvc", "12")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "CVC" in text_of(app, "#checkout-message"))
+        assert screen.focused.id == "card-cvc"
+        assert await app.office.history() == []
+    assert field_for(str(InvalidInput("Expiry must be written MM/YY, for example 12/30."))) == (
+        "#card-expiry"
+    )
+
+
+async def test_youth_ticket_changes_the_total(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, _ = await open_checkout(pilot)
+        screen = app.screen
+        assert "₩28,000" in text_of(app, "#total")
+        row = screen.query_one("#ticket-E6", TicketTypeRow)
+        row.focus()
+        await pilot.press("right")  # adult → youth
+        assert row.kind == "youth"
+        assert "₩25,000" in text_of(app, "#total")
+        breakdown = text_of(app, "#price-breakdown")
+        e6 = next(line for line in breakdown.splitlines() if line.startswith("E6"))
+        assert "Youth" in e6 and "₩11,000" in e6  # the line is the seat the clerk changed
+        await pilot.press("3")  # senior
+        assert "₩21,000" in text_of(app, "#total")
+        assert screen.tickets() == {"adult": 1, "senior": 1}
+        await pilot.press("f7", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), timeout=10)
+        booking = await app.office.booking(app.screen.booking.code)
+        assert booking.amount == 21_000 and booking.tickets == {"adult": 1, "senior": 1}
+
+
+async def test_saving_the_ticket_writes_code_and_qr(make_app, tmp_path):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, _ = await open_checkout(pilot)
+        await pilot.press("f7", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), timeout=10)
+        code = app.screen.booking.code
+        qr = app.screen.query_one("#ticket-qr")
+        assert qr.region.width == 25 and qr.region.height == 13
+        assert qr.region.right <= 80 and qr.region.bottom <= 24
+        await pilot.press("s")
+        path = tmp_path / "data" / "tickets" / f"{code}.txt"
+        await wait_for(pilot, path.exists)
+        text = path.read_text(encoding="utf-8")
+        assert code in text and "₩28,000" in text
+        assert "█" in text and "▀" in text and "▄" in text
+        assert "\n".join(qr_lines(code)) in text
+        await wait_for(pilot, lambda: str(path) in notifications(app))
+
+
+async def test_escape_goes_back_keeping_the_hold(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, show, _ = await open_checkout(pilot)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CheckoutScreen))
+        seats = await app.office.seat_map(show.id)
+        assert seats.seat("E5").state == "held"
+
+
+async def test_expired_hold_goes_back(make_app, clock):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, _ = await open_checkout(pilot)
+        clock.advance(4 * 60 + 30)
+        await wait_for(pilot, lambda: "00:30" in text_of(app, "#hold-countdown"))
+        clock.advance(31)
+        await wait_for(pilot, lambda: not isinstance(app.screen, CheckoutScreen))
+        await wait_for(pilot, lambda: "ran out" in notifications(app))  # notify() is a message
+
+
+async def test_paying_on_an_expired_hold_goes_back(make_app, clock):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, _ = await open_checkout(pilot)
+        screen = app.screen
+        screen._countdown.pause()  # the clerk beats the countdown by a hair
+        clock.advance(5 * 60 + 1)
+        await pilot.press("f7", "ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CheckoutScreen))
+        await wait_for(pilot, lambda: "ran out" in notifications(app))
+
+
+async def test_cinema_down_lets_the_clerk_continue_at_paid(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, _ = await open_checkout(pilot)
+        await app.office.stop_service("cinema")
+        await pilot.press("f7", "ctrl+s")
+        await wait_for(pilot, lambda: "waiting for the cinema" in text_of(app, "#checkout-message").lower())
+        progress = app.screen.query_one(BookingProgress)
+        assert "BookingPaid" in progress.done and "SeatsConfirmed" not in progress.done
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen))
+        assert "Paid" in text_of(app, "#ticket-details")
+        await app.office.start_service("cinema")
+        await wait_for(pilot, lambda: "Completed" in text_of(app, "#ticket-details"), timeout=10)
+
+
+async def test_payment_busy_keeps_the_form(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, _ = await open_checkout(pilot)
+        await app.office.stop_service("payment")
+        await pilot.press("f7", "ctrl+s")
+        await wait_for(pilot, lambda: "busy" in text_of(app, "#checkout-message"))
+        assert isinstance(app.screen, CheckoutScreen) and not app.screen.paying
+        await app.office.start_service("payment")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), timeout=10)
+
+
+async def test_checkout_fits_80x24_in_both_languages(make_app):
+    app = make_app(language="ko")
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, _ = await open_checkout(pilot)
+        screen = app.screen
+        for selector in ("#total", "#pay", "#hold-countdown", "#checkout-summary"):
+            region = screen.query_one(selector).region
+            assert region.width and region.bottom <= 23, selector
+        assert "합계" in text_of(app, "#total")
+        assert "결제" in [k.description for k in screen.query(FooterKey)]
+        await type_into(pilot, "#phone", "01012345678")
+        await pilot.press("f5", *"50000")
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: "Total" in text_of(app, "#total"))
+        assert "Adult" in str(screen.query_one("#ticket-E5", TicketTypeRow).render())
+        # relabelled in place: what was typed is still there
+        assert screen.query_one("#phone", Input).value == "01012345678"
+        assert "Change ₩22,000" in text_of(app, "#change")
+        keys = lambda: [k.description for k in screen.query(FooterKey)]
+        await wait_for(pilot, lambda: "Pay" in keys())
+
+
+async def test_leaving_is_held_back_while_the_payment_is_decided(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, _ = await open_checkout(pilot)
+        await app.office.configure_payment_simulator(latency_ms=1500)
+        screen = app.screen
+        await pilot.press("f7", "ctrl+s")
+        await wait_for(pilot, lambda: screen.paying)
+        await pilot.press("f2", "escape")
+        await pilot.pause(0.1)
+        assert app.screen is screen
+        await wait_for(pilot, lambda: "in progress" in notifications(app))
+        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), timeout=10)
+
+
+def test_qr_drawing_round_trips_to_the_symbol():
+    """Reading the half blocks back gives segno's modules exactly (quiet zone included)."""
+    import segno
+
+    code = "K7M2QX"
+    lines = qr_lines(code)
+    assert len(lines) == 13 and {len(line) for line in lines} == {25}
+    top = {" ": False, "▀": True, "▄": False, "█": True}
+    bottom = {" ": False, "▀": False, "▄": True, "█": True}
+    rows = []
+    for line in lines:
+        rows.append([top[ch] for ch in line])
+        rows.append([bottom[ch] for ch in line])
+    symbol = segno.make(code, error="m", micro=False)
+    expected = [[bool(m) for m in row] for row in symbol.matrix_iter(scale=1, border=2)]
+    assert symbol.version == 1 and len(expected) == 25
+    assert rows[:25] == expected and not any(rows[25])
+
+
+async def test_cinema_refusal_is_explained_and_esc_goes_back(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, show, _ = await open_checkout(pilot)
+        await app.office.block_seats(show.id, ["E5"])  # e.g. a broken seat found at the cinema
+        await pilot.press("f7", "ctrl+s")
+        await wait_for(pilot, lambda: "refunded" in text_of(app, "#checkout-message"), timeout=10)
+        screen = app.screen
+        assert isinstance(screen, CheckoutScreen)
+        assert "SeatsConfirmed" in screen.query_one(BookingProgress).failed
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, CheckoutScreen))
+        [booking] = await app.office.history()
+        assert booking.status in ("REJECTING", "REJECTED")
