@@ -14,9 +14,12 @@ class BoxOfficeError(Exception):
     #: A short machine-readable kind, stable for scripts and tests.
     code: str = "error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, key: str | None = None, **params: object) -> None:
         super().__init__(message)
         self.message = message
+        #: A stable name of this kind of problem (for translations), with its values.
+        self.key = key
+        self.params = params
 
 
 class InvalidInput(BoxOfficeError):

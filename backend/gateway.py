@@ -386,7 +386,8 @@ class BoxOffice:
         normal = normalise_code(code or "")
         if normal is None:
             raise InvalidInput(
-                f"“{code}” is not a booking code: codes have 6 letters and digits, like K7M2QX."
+                f"“{code}” is not a booking code: codes have 6 letters and digits, like K7M2QX.",
+                key="code.format", code=code,
             )
         return normal
 
@@ -399,7 +400,7 @@ class BoxOffice:
             if self.rt.reservation.ready:
                 written = await self.rt.reservation.booking_by_code(code)
             if written is None:
-                raise NotFound(f"No booking has the code {code}.")
+                raise NotFound(f"No booking has the code {code}.", key="booking.none", code=code)
             return self.rows.from_write_side(written)
         row, steps = found
         return self.rows.from_view(row, steps)

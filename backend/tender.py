@@ -89,31 +89,43 @@ class Card:
         """Validate number (Luhn), expiry (not past) and CVC; raise InvalidInput if not."""
         raw = self.number.strip()
         if not re.fullmatch(r"[\d \-]+", raw or "x"):
-            raise InvalidInput("The card number may contain only digits, spaces and dashes.")
+            raise InvalidInput(
+                "The card number may contain only digits, spaces and dashes.", key="card.chars"
+            )
         digits = re.sub(r"\D", "", raw)
         if not 12 <= len(digits) <= 19:
             raise InvalidInput(
-                f"A card number has 12 to 19 digits; this one has {len(digits)}."
+                f"A card number has 12 to 19 digits; this one has {len(digits)}.",
+                key="card.length", n=len(digits),
             )
         if not luhn_ok(digits):
             raise InvalidInput(
-                "That card number is not valid (check digit wrong); check it for a typo."
+                "That card number is not valid (check digit wrong); check it for a typo.",
+                key="card.luhn",
             )
         m = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*", self.expiry or "")
         if not m:
-            raise InvalidInput("Expiry must be written MM/YY, for example 12/30.")
+            raise InvalidInput("Expiry must be written MM/YY, for example 12/30.", key="expiry.format")
         month, year = int(m.group(1)), int(m.group(2))
         if len(m.group(2)) == 2:
             year += 2000
         if not 1 <= month <= 12:
-            raise InvalidInput(f"Expiry month must be 01 to 12 (got {m.group(1)}).")
+            raise InvalidInput(
+                f"Expiry month must be 01 to 12 (got {m.group(1)}).", key="expiry.month"
+            )
         if (year, month) < (today.year, today.month):
-            raise InvalidInput(f"This card expired at the end of {month:02d}/{year % 100:02d}.")
+            raise InvalidInput(
+                f"This card expired at the end of {month:02d}/{year % 100:02d}.",
+                key="expiry.past", expiry=f"{month:02d}/{year % 100:02d}",
+            )
         brand = card_brand(digits)
         cvc = (self.cvc or "").strip()
         want = 4 if brand == "AMEX" else 3
         if not re.fullmatch(rf"\d{{{want}}}", cvc):
-            raise InvalidInput(f"The security code (CVC) of a {brand} card has {want} digits.")
+            raise InvalidInput(
+                f"The security code (CVC) of a {brand} card has {want} digits.",
+                key="cvc", brand=brand, n=want,
+            )
         return CheckedCard(digits=digits, brand=brand, last4=digits[-4:], cvc=cvc)
 
 
@@ -128,13 +140,15 @@ class Cash:
     def check(self, amount: int) -> int:
         """Validate the amount tendered against what is due; return the change."""
         if isinstance(self.tendered, bool) or not isinstance(self.tendered, int):
-            raise InvalidInput("The cash tendered must be a whole number of won.")
+            raise InvalidInput("The cash tendered must be a whole number of won.", key="cash.whole")
         if self.tendered <= 0:
-            raise InvalidInput("Enter the cash the customer handed over.")
+            raise InvalidInput("Enter the cash the customer handed over.", key="cash.empty")
         if self.tendered < amount:
             raise InvalidInput(
                 f"₩{self.tendered:,} is not enough: the total is ₩{amount:,} "
-                f"(₩{amount - self.tendered:,} more needed)."
+                f"(₩{amount - self.tendered:,} more needed).",
+                key="cash.short", tendered=f"₩{self.tendered:,}", total=f"₩{amount:,}",
+                missing=f"₩{amount - self.tendered:,}",
             )
         return self.tendered - amount
 
@@ -150,7 +164,10 @@ def normalise_phone(phone: str | None) -> str | None:
     if digits.startswith("+82"):
         digits = "0" + digits[3:]
     if not digits.isdigit():
-        raise InvalidInput(f"“{phone}” is not a phone number: use digits, like 010-1234-5678.")
+        raise InvalidInput(
+            f"“{phone}” is not a phone number: use digits, like 010-1234-5678.",
+            key="phone", phone=phone,
+        )
     if re.fullmatch(r"01[016789]\d{7,8}", digits):  # mobile: 010-1234-5678
         return f"{digits[:3]}-{digits[3:-4]}-{digits[-4:]}"
     if re.fullmatch(r"02\d{7,8}", digits):  # Seoul landline: 02-123-4567
@@ -158,5 +175,6 @@ def normalise_phone(phone: str | None) -> str | None:
     if re.fullmatch(r"0[3-6]\d{8,9}", digits):  # other area codes: 031-123-4567
         return f"{digits[:3]}-{digits[3:-4]}-{digits[-4:]}"
     raise InvalidInput(
-        f"“{phone}” is not a Korean phone number; a mobile number looks like 010-1234-5678."
+        f"“{phone}” is not a Korean phone number; a mobile number looks like 010-1234-5678.",
+        key="phone", phone=phone,
     )

@@ -15,7 +15,7 @@ from backend.errors import (
     PaymentUnavailable,
     SeatUnavailable,
 )
-from cinema_tui.i18n import register, t
+from cinema_tui.i18n import has, register, t
 
 register(
     {
@@ -48,8 +48,75 @@ register(
             "Payment is being confirmed (booking {code}). Look it up in a moment before "
             "charging again.",
         ),
+        # keyed backend errors (BoxOfficeError.key), in both languages
+        "err.card.chars": ("카드 번호에는 숫자, 공백, -만 쓸 수 있습니다.",
+                           "The card number may contain only digits, spaces and dashes."),
+        "err.card.length": ("카드 번호는 12~19자리입니다 (입력: {n}자리).",
+                            "A card number has 12 to 19 digits; this one has {n}."),
+        "err.card.luhn": ("유효하지 않은 카드 번호입니다. 오타가 없는지 확인하세요.",
+                          "That card number is not valid; check it for a typo."),
+        "err.expiry.format": ("유효기간은 MM/YY 형식으로 입력하세요 (예: 12/30).",
+                              "Expiry must be written MM/YY, for example 12/30."),
+        "err.expiry.month": ("유효기간의 월은 01~12입니다.", "Expiry month must be 01 to 12."),
+        "err.expiry.past": ("유효기간({expiry})이 지난 카드입니다.",
+                            "This card expired at the end of {expiry}."),
+        "err.cvc": ("{brand} 카드의 보안코드(CVC)는 {n}자리입니다.",
+                    "The security code (CVC) of a {brand} card has {n} digits."),
+        "err.cash.whole": ("받은 현금은 원 단위 정수로 입력하세요.",
+                           "The cash tendered must be a whole number of won."),
+        "err.cash.empty": ("고객에게 받은 현금을 입력하세요.",
+                           "Enter the cash the customer handed over."),
+        "err.cash.short": ("받은 금액 {tendered}이(가) 부족합니다. 합계 {total}, {missing} 더 필요합니다.",
+                           "{tendered} is not enough: the total is {total} ({missing} more)."),
+        "err.phone": ("“{phone}”은(는) 올바른 전화번호가 아닙니다. 예: 010-1234-5678",
+                      "“{phone}” is not a phone number; it looks like 010-1234-5678."),
+        "err.show.started": ("이미 시작한 상영입니다. 다음 회차를 고르세요.",
+                             "This show has already started; choose a later showtime."),
+        "err.seats.none": ("좌석을 하나 이상 고르세요.", "Choose at least one seat."),
+        "err.seats.max": ("한 번에 최대 {n}석까지 잡을 수 있습니다.",
+                          "At most {n} seats can be held at once."),
+        "err.seat.unknown": ("“{seat}” 좌석은 이 상영관에 없습니다.",
+                             "This hall has no seat “{seat}”."),
+        "err.seat.twice": ("{seat} 좌석을 두 번 골랐습니다.", "Seat {seat} was chosen twice."),
+        "err.hold.missing": ("좌석 선점 정보가 없습니다. 좌석을 다시 고르세요.",
+                             "That seat hold does not exist; choose the seats again."),
+        "err.hold.sold": ("이 좌석은 이미 판매되었습니다.", "These seats have already been sold."),
+        "err.payment.in_progress": ("이 좌석의 결제가 진행 중입니다. 잠시 기다리세요.",
+                                    "A payment for these seats is in progress; wait a moment."),
+        "err.booking.none": ("예매번호 {code}의 예매가 없습니다.", "No booking has the code {code}."),
+        "err.code.format": ("“{code}”은(는) 예매번호가 아닙니다. 예매번호는 6자리입니다 (예: K7M2QX).",
+                            "“{code}” is not a booking code: codes have 6 characters, like K7M2QX."),
+        "err.cancel.started": ("이미 시작한 상영은 환불할 수 없습니다.",
+                               "The show has already started; its tickets cannot be refunded."),
+        "err.cancel.cancelling": ("예매 {code}은(는) 이미 취소 중입니다.", "Booking {code} is already cancelled."),
+        "err.cancel.releasing": ("예매 {code}은(는) 이미 취소되었습니다.", "Booking {code} is already cancelled."),
+        "err.cancel.cancelled": ("예매 {code}은(는) 이미 취소되었습니다.", "Booking {code} is already cancelled."),
+        "err.cancel.failed": ("예매 {code}은(는) 결제되지 않아 취소할 것이 없습니다.",
+                              "Booking {code} was never paid, so there is nothing to cancel."),
+        "err.cancel.rejecting": ("예매 {code}은(는) 영화관이 거절하여 자동 환불됩니다.",
+                                 "Booking {code} was rejected by the cinema and is refunded."),
+        "err.cancel.rejected": ("예매 {code}은(는) 영화관이 거절하여 자동 환불됩니다.",
+                                "Booking {code} was rejected by the cinema and is refunded."),
+        "err.cancel.payment_pending": ("예매 {code}의 결제를 확인 중입니다. 잠시 후 다시 시도하세요.",
+                                       "The payment of booking {code} is still being confirmed."),
+        "err.cancel.payment_unknown": ("예매 {code}의 결제를 확인 중입니다. 잠시 후 다시 시도하세요.",
+                                       "The payment of booking {code} is still being confirmed."),
+        "err.service.down": ("{service_name} 서비스가 지금 {state_name} 상태입니다. 잠시 후 다시 시도하세요.",
+                             "The {service_name} service is {state_name}; try again in a moment."),
     }
 )
+
+
+def _keyed(exc: BoxOfficeError, lang: str) -> str | None:
+    """The translated sentence of a keyed backend error, if there is one."""
+    if not exc.key or not has(f"err.{exc.key}"):
+        return None
+    params = dict(exc.params)
+    if "service" in params:
+        params["service_name"] = t(f"service.{params['service']}", lang)
+    if "state" in params:
+        params["state_name"] = t(f"state.{params['state']}", lang)
+    return t(f"err.{exc.key}", lang, **params)
 
 
 def human_message(exc: BaseException, lang: str) -> str:
@@ -68,6 +135,6 @@ def human_message(exc: BaseException, lang: str) -> str:
     if isinstance(exc, PaymentPending):
         return t("err.payment_pending", lang, code=exc.booking_code)
     if isinstance(exc, BoxOfficeError):
-        return str(exc)
+        return _keyed(exc, lang) or str(exc)
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return t("app.unexpected", lang, error=detail)

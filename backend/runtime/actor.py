@@ -153,7 +153,8 @@ class Actor:
     def unavailable(self) -> ServiceUnavailable:
         """The error a caller gets when this actor cannot take requests."""
         return ServiceUnavailable(
-            f"The {self.name} service is {self.state.value}; try again in a moment."
+            f"The {self.name} service is {self.state.value}; try again in a moment.",
+            key="service.down", service=self.name, state=self.state.value,
         )
 
     # --- mail ---------------------------------------------------------------------------

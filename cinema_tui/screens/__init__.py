@@ -13,6 +13,7 @@ SCREENS = (
     ("ticket", "TicketScreen", "screen.ticket"),
     ("find_cancel", "FindCancelScreen", "key.find"),
     ("history", "HistoryScreen", "key.history"),
+    ("booking_detail", "BookingDetailScreen", "screen.booking_detail"),
 )
 
 

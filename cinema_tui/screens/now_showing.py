@@ -97,8 +97,13 @@ class NowShowingScreen(Screen[None]):
         tabs = self.query_one("#date-strip", Tabs)
         tabs.active = f"day-{self.day_index}"
         self.query_one("#showtimes", DataTable).focus()
-        self.set_interval(2.0, self.load)
+        self.set_interval(2.0, self._refresh_if_shown)
         self.load()
+
+    def _refresh_if_shown(self) -> None:
+        """Keep occupancy fresh, but not while another screen covers this one."""
+        if self.is_current:
+            self.load()
 
     def on_screen_resume(self) -> None:
         self.load()

@@ -42,7 +42,7 @@ class ServiceStatusLine(Static):
         self.health = await office.health()
 
     def watch_health(self, _old: object, _new: object) -> None:
-        self.update(self.render_health())
+        self.update(self.render_health(), layout=False)  # always one line: no layout pass
 
     def render_health(self) -> Text:
         text = Text()

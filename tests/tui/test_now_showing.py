@@ -86,3 +86,22 @@ async def test_footer_and_palette_follow_the_language(make_app):
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Find or cancel a booking (F3)" in titles
         assert any(t.startswith("Next day") for t in titles)
+
+
+async def test_backend_errors_are_told_in_the_clerks_language():
+    from backend import Card, InvalidInput, NotFound
+    from backend.runtime.actor import Actor
+    from cinema_tui.errors import human_message
+    from datetime import date
+
+    try:
+        Card("4242424242424241", "12/30", "123").check(date(2026, 11, 24))
+    except InvalidInput as exc:
+        assert human_message(exc, "ko") == "유효하지 않은 카드 번호입니다. 오타가 없는지 확인하세요."
+        assert "typo" in human_message(exc, "en")
+    down = Actor("cinema").unavailable()
+    assert human_message(down, "ko") == "영화관 서비스가 지금 중지됨 상태입니다. 잠시 후 다시 시도하세요."
+    assert "Cinema service is stopped" in human_message(down, "en")
+    unkeyed = NotFound("Nothing here.")
+    assert human_message(unkeyed, "ko") == "Nothing here."
+    assert "RuntimeError" in human_message(RuntimeError("boom"), "en")

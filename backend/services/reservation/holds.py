@@ -33,20 +33,29 @@ class SeatHolds:
         """Validate a hold request against the hall plan: (show id, seat labels)."""
         show = self.catalog.showtime(request.show_id)
         if show.starts_at <= self.clock.now():
-            raise InvalidInput("This show has already started; choose a later showtime.")
+            raise InvalidInput(
+                "This show has already started; choose a later showtime.", key="show.started"
+            )
         if not request.seats:
-            raise InvalidInput("Choose at least one seat.")
+            raise InvalidInput("Choose at least one seat.", key="seats.none")
         if len(request.seats) > self.max_seats:
-            raise InvalidInput(f"At most {self.max_seats} seats can be held at once.")
+            raise InvalidInput(
+                f"At most {self.max_seats} seats can be held at once.",
+                key="seats.max", n=self.max_seats,
+            )
         labels: list[str] = []
         for raw in request.seats:
             spec = show.hall.seat(str(raw).strip())
             if spec is None:
-                raise InvalidInput(f"{show.hall.name_en} has no seat “{raw}”.")
+                raise InvalidInput(
+                    f"{show.hall.name_en} has no seat “{raw}”.", key="seat.unknown", seat=raw
+                )
             if spec.blocked:
                 raise SeatUnavailable(f"Seat {spec.label} is out of service.", [spec.label])
             if spec.label in labels:
-                raise InvalidInput(f"Seat {spec.label} was chosen twice.")
+                raise InvalidInput(
+                    f"Seat {spec.label} was chosen twice.", key="seat.twice", seat=spec.label
+                )
             labels.append(spec.label)
         return show.id, labels
 
@@ -111,13 +120,18 @@ class SeatHolds:
         """Free a hold's seats; returns its show (None when there was nothing to free)."""
         hold = q.hold_row(tx, hold_id)
         if hold is None:
-            raise NotFound("That seat hold does not exist.")
+            raise NotFound("That seat hold does not exist.", key="hold.missing")
         if hold.state == "booked":
-            raise InvalidInput("These seats were sold; cancel the booking instead.")
+            raise InvalidInput(
+                "These seats were sold; cancel the booking instead.", key="hold.sold"
+            )
         if hold.state != "active":
             return None  # released or expired already: nothing to do
         if hold.booking_id is not None:
-            raise InvalidInput("A payment for these seats is in progress; wait for it to finish.")
+            raise InvalidInput(
+                "A payment for these seats is in progress; wait for it to finish.",
+                key="payment.in_progress",
+            )
         self.end(tx, hold, "released")
         return hold.show_id
 

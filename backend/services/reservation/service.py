@@ -218,15 +218,21 @@ class ReservationService(Service):
     def _start_booking(self, tx: Tx, request: BookSeats) -> dict[str, Any]:
         hold = q.hold_row(tx, request.hold_id)
         if hold is None:
-            raise NotFound("That seat hold does not exist; choose the seats again.")
+            raise NotFound(
+                "That seat hold does not exist; choose the seats again.", key="hold.missing"
+            )
         if hold.state == "booked":
-            raise InvalidInput("These seats have already been sold on this hold.")
+            raise InvalidInput(
+                "These seats have already been sold on this hold.", key="hold.sold"
+            )
         if hold.state != "active" or hold.expires_at <= tx.now_epoch:
             raise HoldExpired(
                 "The seat hold ran out and the seats were released; choose the seats again."
             )
         if hold.booking_id is not None:
-            raise InvalidInput("A payment for these seats is already in progress.")
+            raise InvalidInput(
+                "A payment for these seats is already in progress.", key="payment.in_progress"
+            )
         seats = json.loads(hold.seats)
         show = self.catalog.showtime(hold.show_id)
         tickets = dict(request.tickets)
@@ -347,13 +353,19 @@ class ReservationService(Service):
     def _cancel(self, tx: Tx, code: str) -> dict[str, Any]:
         row = q.booking_by_code(tx.conn, code)
         if row is None:
-            raise NotFound(f"No booking has the code {code}.")
+            raise NotFound(f"No booking has the code {code}.", key="booking.none", code=code)
         show = self.catalog.showtime(row.show_id)
         if row.status in (saga.PAID, saga.COMPLETED) and show.starts_at <= tx.now:
-            raise NotCancellable("The show has already started; its tickets cannot be refunded.")
+            raise NotCancellable(
+                "The show has already started; its tickets cannot be refunded.",
+                key="cancel.started",
+            )
         moved = self._transition(tx, row.id, "cancel")
         if moved is None:
-            raise NotCancellable(_why_not_cancellable(row.status, code))
+            raise NotCancellable(
+                _why_not_cancellable(row.status, code),
+                key=f"cancel.{row.status.lower()}", code=code,
+            )
         tx.emit(CancellationRequested(booking_id=row.id, code=code), correlation_id=row.id)
         tx.emit(
             RequestRefund(booking_id=row.id, code=code, reason="cancelled by customer"),
