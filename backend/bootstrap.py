@@ -6,12 +6,14 @@ child process) goes through ``build_runtime`` so they all run the same assembly.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.catalog import Catalog, default_catalog_dir, load_catalog
 from backend.messaging.dispatcher import Dispatcher
 from backend.messaging.messages import CINEMA, INFORMATION, PAYMENT, RESERVATION
-from backend.runtime.clock import Clock
+from backend.runtime.breaker import CircuitBreaker, Transition
+from backend.runtime.clock import Clock, SystemClock
 from backend.runtime.supervisor import Supervisor
 from backend.services.base import Service
 from backend.services.cinema.service import CinemaService
@@ -49,8 +51,20 @@ def load_settings_catalog(settings: Settings) -> Catalog:
     return load_catalog(settings.catalog_dir or default_catalog_dir())
 
 
-def build_runtime(settings: Settings, clock: Clock, catalog: Catalog | None = None) -> Runtime:
-    """Create (not start) every part of the backend."""
+def build_runtime(
+    settings: Settings,
+    clock: Clock,
+    catalog: Catalog | None = None,
+    *,
+    breaker_clock: Clock | None = None,
+    on_breaker: Callable[[Transition], None] | None = None,
+) -> Runtime:
+    """Create (not start) every part of the backend.
+
+    The breaker measures call durations, so it runs on real time unless a test gives it
+    a clock of its own (``breaker_clock``); a frozen wall clock would make every call
+    "fast".
+    """
     catalog = catalog or load_settings_catalog(settings)
     services: dict[str, Service] = {}
     dispatcher = Dispatcher(services, lease_seconds=settings.delivery_lease_s)
@@ -66,11 +80,16 @@ def build_runtime(settings: Settings, clock: Clock, catalog: Catalog | None = No
         postman=dispatcher,
         mailbox_size=settings.mailbox_size,
     )
+    breaker = CircuitBreaker(
+        "payment", settings.breaker_config(), breaker_clock or SystemClock(),
+        on_transition=on_breaker,
+    )
     reservation = ReservationService(
         settings.database_url(RESERVATION),
         clock=clock,
         catalog=catalog,
         payment=payment,
+        breaker=breaker,
         hold_seconds=settings.hold_minutes * 60,
         max_seats=settings.max_seats_per_hold,
         payment_timeout=settings.payment_timeout_s,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta
@@ -39,6 +40,7 @@ from backend.messaging.requests import (
     ReleaseHold,
 )
 from backend.pricing import Quote, quote
+from backend.runtime.breaker import BreakerSnapshot, Transition
 from backend.runtime.clock import Clock, SystemClock
 from backend.services.base import Service
 from backend.services.information.service import STATUS_RANK
@@ -66,13 +68,16 @@ class BoxOffice:
 
     def __init__(
         self, settings: Settings | None = None, *, clock: Clock | None = None,
-        catalog: Catalog | None = None,
+        catalog: Catalog | None = None, breaker_clock: Clock | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self.clock = clock or SystemClock()
         self._catalog = catalog
         self.runtime: Runtime | None = None
         self._rows: BookingRows | None = None
+        self._breaker_clock = breaker_clock
+        #: The payment breaker's recent state changes, newest last (for the Ops screen).
+        self.breaker_transitions: deque[Transition] = deque(maxlen=200)
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -80,10 +85,10 @@ class BoxOffice:
     @asynccontextmanager
     async def open(
         cls, settings: Settings | None = None, *, clock: Clock | None = None,
-        catalog: Catalog | None = None,
+        catalog: Catalog | None = None, breaker_clock: Clock | None = None,
     ) -> AsyncIterator["BoxOffice"]:
         """Start a box office for the duration of an ``async with`` block."""
-        office = cls(settings, clock=clock, catalog=catalog)
+        office = cls(settings, clock=clock, catalog=catalog, breaker_clock=breaker_clock)
         await office.start()
         try:
             yield office
@@ -92,7 +97,10 @@ class BoxOffice:
 
     async def start(self) -> None:
         """Load the catalog, open every service's database, start the actors."""
-        runtime = build_runtime(self.settings, self.clock, self._catalog)
+        runtime = build_runtime(
+            self.settings, self.clock, self._catalog,
+            breaker_clock=self._breaker_clock, on_breaker=self.breaker_transitions.append,
+        )
         try:
             await runtime.supervisor.start_all()
             await runtime.dispatcher.start()
@@ -491,6 +499,18 @@ class BoxOffice:
         if name not in SERVICES:
             raise InvalidInput(f"There is no service “{name}” (use {', '.join(SERVICES)}).")
         return self.rt.services[name]
+
+    def breaker(self) -> BreakerSnapshot:
+        """The payment circuit breaker now: state, failure and slow-call rates, next trial."""
+        breaker = self.rt.reservation.breaker
+        assert breaker is not None
+        return breaker.snapshot()
+
+    def reset_breaker(self) -> None:
+        """Close the payment breaker by hand (after fixing what tripped it)."""
+        breaker = self.rt.reservation.breaker
+        if breaker is not None:
+            breaker.reset()
 
     async def stop_service(self, name: str) -> None:
         """Stop one service on purpose (its mail waits in the journals)."""

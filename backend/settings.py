@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from pydantic import Field, ValidationError, field_validator
@@ -24,6 +24,9 @@ from pydantic_settings import (
 
 from backend.errors import ConfigError
 from backend.messaging.messages import SERVICES
+
+if TYPE_CHECKING:
+    from backend.runtime.breaker import BreakerConfig
 
 
 def default_data_dir() -> Path:
@@ -57,11 +60,28 @@ class Settings(BaseSettings):
     delivery_lease_s: float = Field(10.0, gt=0, le=600)
     mailbox_size: int = Field(2000, ge=10)
 
+    # the circuit breaker around payment (resilience4j's semantics)
+    breaker_window: str = "count"
+    breaker_window_size: int = Field(20, ge=1)
+    breaker_minimum_calls: int = Field(10, ge=1)
+    breaker_failure_rate: float = Field(0.5, gt=0, le=1)
+    breaker_slow_call_ms: float = Field(300.0, gt=0)
+    breaker_slow_call_rate: float = Field(0.5, gt=0, le=1)
+    breaker_wait_open_s: float = Field(5.0, ge=0)
+    breaker_half_open_calls: int = Field(3, ge=1)
+
     # the payment simulator's knobs
     payment_latency_ms: float = Field(0.0, ge=0)
     payment_failure_rate: float = Field(0.0, ge=0, le=1)
     payment_capacity: int = Field(100, ge=1)
     payment_seed: int | None = None
+
+    @field_validator("breaker_window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        if value not in ("count", "time"):
+            raise ValueError("must be count or time")
+        return value
 
     @field_validator("language")
     @classmethod
@@ -76,6 +96,21 @@ class Settings(BaseSettings):
         if isinstance(value, str) and value:
             return Path(os.path.expanduser(value))
         return value
+
+    def breaker_config(self) -> "BreakerConfig":
+        """The payment breaker's configuration from these settings."""
+        from backend.runtime.breaker import BreakerConfig
+
+        return BreakerConfig(
+            window=self.breaker_window,
+            window_size=self.breaker_window_size,
+            minimum_calls=self.breaker_minimum_calls,
+            failure_rate=self.breaker_failure_rate,
+            slow_call_s=self.breaker_slow_call_ms / 1000,
+            slow_call_rate=self.breaker_slow_call_rate,
+            wait_open_s=self.breaker_wait_open_s,
+            half_open_calls=self.breaker_half_open_calls,
+        )
 
     def database_url(self, service: str) -> str:
         """The SQLAlchemy URL of one service's database."""

@@ -154,6 +154,11 @@ class CircuitBreaker:
                 )
             self._trials_started += 1
 
+    def cancel(self) -> None:
+        """Give back a permission that was not used (the call was never made)."""
+        if self.state is BreakerState.HALF_OPEN and self._trials_started > len(self._trials):
+            self._trials_started -= 1
+
     def record(self, duration: float, *, failed: bool) -> None:
         """Report one permitted call's outcome."""
         now = self.clock.monotonic()

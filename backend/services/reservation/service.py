@@ -68,6 +68,7 @@ from backend.messaging.requests import (
 )
 from backend.pricing import quote
 from backend.runtime.actor import Actor
+from backend.runtime.breaker import CircuitBreaker
 from backend.runtime.clock import Clock
 from backend.services.base import Postman, Service
 from backend.services.payment.simulator import DECLINE_MESSAGES
@@ -92,6 +93,7 @@ class ReservationService(Service):
         clock: Clock,
         catalog: Catalog,
         payment: Actor,
+        breaker: CircuitBreaker | None = None,
         hold_seconds: float = 300.0,
         max_seats: int = 10,
         payment_timeout: float = 5.0,
@@ -109,6 +111,7 @@ class ReservationService(Service):
         self.payment_timeout = payment_timeout
         self.sweep_interval = sweep_interval
         self.holds = SeatHolds(catalog, clock, hold_seconds, max_seats)
+        self.breaker = breaker
         self._sweeper: asyncio.Task[None] | None = None
 
     # --- life cycle ---------------------------------------------------------------------
@@ -158,7 +161,15 @@ class ReservationService(Service):
     # --- the booking saga ---------------------------------------------------------------
 
     async def book(self, request: BookSeats) -> dict[str, Any]:
-        started = await self.transact(self._start_booking, request)
+        breaker = self.breaker
+        if breaker is not None:
+            breaker.acquire()  # an open breaker refuses here, before anything is written
+        try:
+            started = await self.transact(self._start_booking, request)
+        except BaseException:
+            if breaker is not None:
+                breaker.cancel()
+            raise
         booking_id = started["id"]
         authorize = Authorize(
             idempotency_key=booking_id,
@@ -169,9 +180,7 @@ class ReservationService(Service):
             cash_tendered=request.cash_tendered,
         )
         try:
-            outcome: PaymentOutcome | None = await self.payment.ask(
-                authorize, self.payment_timeout
-            )
+            outcome: PaymentOutcome | None = await self._ask_payment(authorize)
         except (PaymentUnavailable, ServiceUnavailable, Busy) as exc:
             # Refused before anything was taken: the booking fails, the hold stays.
             await self.transact(self._settle, booking_id, "refused", None, "payment unavailable")
@@ -214,6 +223,22 @@ class ReservationService(Service):
                 booking_id,
             )
         return booking
+
+    async def _ask_payment(self, authorize: Authorize) -> PaymentOutcome:
+        """The payment ask, timed and reported to the breaker (a decline is a healthy
+        answer; a timeout, a refusal or an error is a failure)."""
+        breaker = self.breaker
+        clock = breaker.clock if breaker is not None else self.clock
+        began = clock.monotonic()
+        try:
+            outcome: PaymentOutcome = await self.payment.ask(authorize, self.payment_timeout)
+        except Exception:
+            if breaker is not None:
+                breaker.record(clock.monotonic() - began, failed=True)
+            raise
+        if breaker is not None:
+            breaker.record(clock.monotonic() - began, failed=False)
+        return outcome
 
     def _start_booking(self, tx: Tx, request: BookSeats) -> dict[str, Any]:
         hold = q.hold_row(tx, request.hold_id)
