@@ -13,7 +13,16 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from backend.messaging.messages import SERVICES
+from backend.runtime.breaker import BreakerSnapshot
 from backend.views import ServiceHealth
+from cinema_tui.i18n import register
+
+register(
+    {
+        "breaker.open": ("⚡ 결제 차단 중 ({seconds}초)", "⚡ payment paused ({seconds} s)"),
+        "breaker.half_open": ("⚡ 결제 시험 재개", "⚡ payment on trial"),
+    }
+)
 
 SYMBOLS = {
     "ready": ("●", "green"),
@@ -29,6 +38,7 @@ class ServiceStatusLine(Static):
     """Each service's state, always visible at the bottom of the screen."""
 
     health: reactive[dict[str, ServiceHealth]] = reactive(dict, always_update=True)
+    breaker: BreakerSnapshot | None = None
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.poll)
@@ -39,6 +49,7 @@ class ServiceStatusLine(Static):
         office = getattr(self.app, "office", None)
         if office is None or office.runtime is None:
             return
+        self.breaker = office.breaker()
         self.health = await office.health()
 
     def watch_health(self, _old: object, _new: object) -> None:
@@ -59,4 +70,12 @@ class ServiceStatusLine(Static):
                 text.append(f" {t('state.' + state)}", style=colour)
             elif h is not None and h.restarts:
                 text.append(f" ↻{h.restarts}", style="yellow")
+        b = self.breaker
+        if b is not None and b.state.value != "closed":
+            text.append("  ")
+            if b.state.value == "open":
+                text.append(t("breaker.open", seconds=max(1, round(b.next_trial_in or 0))),
+                            style="bold red")
+            else:
+                text.append(t("breaker.half_open"), style="yellow")
         return text

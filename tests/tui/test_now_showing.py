@@ -105,3 +105,17 @@ async def test_backend_errors_are_told_in_the_clerks_language():
     unkeyed = NotFound("Nothing here.")
     assert human_message(unkeyed, "ko") == "Nothing here."
     assert "RuntimeError" in human_message(RuntimeError("boom"), "en")
+
+
+async def test_open_breaker_shows_in_the_status_line(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        breaker = app.office.runtime.reservation.breaker
+        for _ in range(breaker.config.minimum_calls):
+            breaker.acquire()
+            breaker.record(0.01, failed=True)
+        line = lambda: str(app.screen.query_one("#status-line").render())  # noqa: E731
+        await wait_for(pilot, lambda: "payment paused" in line())
+        app.office.reset_breaker()
+        await wait_for(pilot, lambda: "payment paused" not in line())
