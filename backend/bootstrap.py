@@ -118,7 +118,9 @@ def build_runtime(
         }
     )
     # started in this order: readers of mail before writers of it
-    supervisor = Supervisor([information, cinema, payment, reservation])
+    supervisor = Supervisor(
+        [information, cinema, payment, reservation], hang_after=settings.hang_after_s
+    )
     return Runtime(
         catalog=catalog,
         reservation=reservation,

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     payment_timeout_s: float = Field(5.0, gt=0, le=120)
     delivery_lease_s: float = Field(10.0, gt=0, le=600)
     mailbox_size: int = Field(2000, ge=10)
+    hang_after_s: float = Field(30.0, gt=0, le=3600)
 
     # the circuit breaker around payment (resilience4j's semantics)
     breaker_window: str = "count"

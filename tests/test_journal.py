@@ -108,3 +108,30 @@ async def test_processed_ids_are_recorded_with_the_effect(office: BoxOffice):
     for service in office.runtime.services.values():
         rows = await service.query(lambda c: c.execute(select(DELIVERIES)).all())
         assert rows == []
+
+
+async def test_hung_actor_is_restarted_and_its_mail_redelivered(tmp_path, catalog):
+    import asyncio
+
+    from backend import Settings
+
+    settings = Settings(data_dir=tmp_path / "d", hang_after_s=0.5)
+    async with BoxOffice.open(settings) as office:  # real time: the watchdog measures it
+        cinema = office.runtime.cinema
+        original = cinema.handle_deliveries
+        hangs = 0
+
+        async def hang_once(batch):
+            nonlocal hangs
+            if hangs == 0:
+                hangs += 1
+                await asyncio.sleep(3600)  # stuck, not crashed
+            await original(batch)
+
+        cinema.handle_deliveries = hang_once  # type: ignore[method-assign]
+        code = await _book(office, "A5")  # completes once the watchdog restarted the cinema
+        health = (await office.health())["cinema"]
+        assert hangs == 1 and health.restarts == 1
+        assert "hung" in health.last_error
+        assert (await office.booking(code)).status == "COMPLETED"
+    assert audit(settings, catalog).ok

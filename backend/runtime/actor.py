@@ -81,6 +81,8 @@ class Actor:
         self.handled = 0
         self.last_error: str | None = None
         self.last_beat = 0.0
+        #: When the run loop started on the mail it is handling now (None: waiting for mail).
+        self.busy_since: float | None = None
         self.crashed: asyncio.Event = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._ask_tasks: set[asyncio.Task[None]] = set()
@@ -119,6 +121,16 @@ class Actor:
         self.last_beat = self.clock.monotonic()
         self._loop_task = asyncio.create_task(self._run(), name=f"actor:{self.name}")
         self._set_state(ActorState.READY)
+
+    def hung_for(self, now: float) -> float:
+        """How long the run loop has been stuck on its current mail (0 when it is not)."""
+        return 0.0 if self.busy_since is None else now - self.busy_since
+
+    def declare_hung(self, seconds: float) -> None:
+        """The supervisor's watchdog found the loop stuck: treat it as a crash."""
+        self.last_error = f"hung: no progress for {seconds:.0f} s"
+        log.error("actor %s is hung (%.1f s on one batch)", self.name, seconds)
+        self.crashed.set()
 
     async def stop(self, *, state: ActorState = ActorState.STOPPED) -> None:
         """Stop taking mail, finish nothing further, give back what the mailbox held."""
@@ -203,12 +215,15 @@ class Actor:
                         await self._spawn_ask(nxt)
                     else:
                         batch.append(nxt)
+                self.busy_since = self.clock.monotonic()
                 try:
                     await self.handle_deliveries(batch)
                 except BaseException:
                     for d in batch:
                         d.settle(d.claimed, False)
                     raise
+                finally:
+                    self.busy_since = None
                 self.handled += len(batch)
                 self.last_beat = self.clock.monotonic()
         except asyncio.CancelledError:

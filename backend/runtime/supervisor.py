@@ -41,6 +41,8 @@ class Supervisor:
         backoff_base: float = 0.05,
         backoff_max: float = 2.0,
         on_escalate: Callable[[Actor], None] | None = None,
+        hang_after: float = 30.0,
+        watch_every: float = 1.0,
     ) -> None:
         self.actors = {a.name: a for a in actors}
         self.max_restarts = max_restarts
@@ -50,14 +52,37 @@ class Supervisor:
         self.on_escalate = on_escalate
         self.records = {a.name: RestartRecord() for a in actors}
         self._watchers: dict[str, asyncio.Task[None]] = {}
+        self.hang_after = hang_after
+        self.watch_every = watch_every
+        self._watchdog: asyncio.Task[None] | None = None
 
     async def start_all(self) -> None:
         for name in self.actors:
             await self.start(name)
+        self._watchdog = asyncio.create_task(self._watch_liveness(), name="watchdog")
 
     async def stop_all(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            await asyncio.gather(self._watchdog, return_exceptions=True)
+            self._watchdog = None
         for name in reversed(list(self.actors)):
             await self.stop(name)
+
+    async def _watch_liveness(self) -> None:
+        """Liveness probe: an actor stuck on one batch for ``hang_after`` s is restarted.
+
+        The heartbeat is the run loop itself: between batches it waits on the mailbox
+        (alive, idle); a batch that never finishes (a handler waiting forever) is a hang.
+        """
+        while True:
+            await asyncio.sleep(self.watch_every)
+            for actor in self.actors.values():
+                if actor.state is not ActorState.READY or actor.crashed.is_set():
+                    continue
+                stuck = actor.hung_for(actor.clock.monotonic())
+                if stuck >= self.hang_after:
+                    actor.declare_hung(stuck)
 
     async def start(self, name: str) -> None:
         """Start (or restart by hand) one actor and watch it."""
