@@ -13,6 +13,7 @@ from backend.catalog import Catalog, default_catalog_dir, load_catalog
 from backend.messaging.dispatcher import Dispatcher
 from backend.messaging.messages import CINEMA, INFORMATION, PAYMENT, RESERVATION
 from backend.runtime.breaker import CircuitBreaker, Transition
+from backend.runtime.actor import Actor
 from backend.runtime.clock import Clock, SystemClock
 from backend.runtime.supervisor import Supervisor
 from backend.services.base import Service
@@ -26,24 +27,34 @@ from backend.settings import Settings
 
 @dataclass
 class Runtime:
-    """The parts of a running backend."""
+    """The parts of a running backend.
+
+    ``services`` is the one directory of running service instances: the dispatcher, the
+    gateway and reservation (to find payment) all look services up in it, so a rolling
+    restart swaps an instance in one place.
+    """
 
     catalog: Catalog
-    reservation: ReservationService
-    payment: PaymentService
-    cinema: CinemaService
-    information: InformationService
+    services: dict[str, Service]
+    factories: dict[str, Callable[[], Service]]
     dispatcher: Dispatcher
     supervisor: Supervisor
 
     @property
-    def services(self) -> dict[str, Service]:
-        return {
-            RESERVATION: self.reservation,
-            PAYMENT: self.payment,
-            CINEMA: self.cinema,
-            INFORMATION: self.information,
-        }
+    def reservation(self) -> ReservationService:
+        return self.services[RESERVATION]  # type: ignore[return-value]
+
+    @property
+    def payment(self) -> PaymentService:
+        return self.services[PAYMENT]  # type: ignore[return-value]
+
+    @property
+    def cinema(self) -> CinemaService:
+        return self.services[CINEMA]  # type: ignore[return-value]
+
+    @property
+    def information(self) -> InformationService:
+        return self.services[INFORMATION]  # type: ignore[return-value]
 
 
 def load_settings_catalog(settings: Settings) -> Catalog:
@@ -63,70 +74,83 @@ def build_runtime(
 
     The breaker measures call durations, so it runs on real time unless a test gives it
     a clock of its own (``breaker_clock``); a frozen wall clock would make every call
-    "fast".
+    "fast". It belongs to the runtime, not to one reservation instance, so it survives
+    restarts.
     """
     catalog = catalog or load_settings_catalog(settings)
     services: dict[str, Service] = {}
     dispatcher = Dispatcher(services, lease_seconds=settings.delivery_lease_s)
-    payment = PaymentService(
-        settings.database_url(PAYMENT),
-        clock=clock,
-        knobs=SimulatorKnobs(
-            latency_ms=settings.payment_latency_ms,
-            failure_rate=settings.payment_failure_rate,
-            capacity=settings.payment_capacity,
-        ),
-        seed=settings.payment_seed,
-        postman=dispatcher,
-        mailbox_size=settings.mailbox_size,
+    knobs = SimulatorKnobs(
+        latency_ms=settings.payment_latency_ms,
+        failure_rate=settings.payment_failure_rate,
+        capacity=settings.payment_capacity,
     )
     breaker = CircuitBreaker(
         "payment", settings.breaker_config(), breaker_clock or SystemClock(),
         on_transition=on_breaker,
     )
-    reservation = ReservationService(
-        settings.database_url(RESERVATION),
-        clock=clock,
-        catalog=catalog,
-        payment=payment,
-        breaker=breaker,
-        hold_seconds=settings.hold_minutes * 60,
-        max_seats=settings.max_seats_per_hold,
-        payment_timeout=settings.payment_timeout_s,
-        postman=dispatcher,
-        mailbox_size=settings.mailbox_size,
-    )
-    cinema = CinemaService(
-        settings.database_url(CINEMA),
-        clock=clock,
-        catalog=catalog,
-        postman=dispatcher,
-        mailbox_size=settings.mailbox_size,
-    )
-    information = InformationService(
-        settings.database_url(INFORMATION),
-        clock=clock,
-        postman=dispatcher,
-        mailbox_size=max(settings.mailbox_size, 4000),
-    )
-    services.update(
-        {
-            RESERVATION: reservation,
-            PAYMENT: payment,
-            CINEMA: cinema,
-            INFORMATION: information,
-        }
-    )
+
+    def make_payment() -> Service:
+        return PaymentService(
+            settings.database_url(PAYMENT),
+            clock=clock,
+            knobs=knobs,  # shared: an operator's knob settings outlive a restart
+            seed=settings.payment_seed,
+            postman=dispatcher,
+            mailbox_size=settings.mailbox_size,
+        )
+
+    def make_reservation() -> Service:
+        return ReservationService(
+            settings.database_url(RESERVATION),
+            clock=clock,
+            catalog=catalog,
+            payment=lambda: services[PAYMENT],
+            breaker=breaker,
+            hold_seconds=settings.hold_minutes * 60,
+            max_seats=settings.max_seats_per_hold,
+            payment_timeout=settings.payment_timeout_s,
+            postman=dispatcher,
+            mailbox_size=settings.mailbox_size,
+        )
+
+    def make_cinema() -> Service:
+        return CinemaService(
+            settings.database_url(CINEMA),
+            clock=clock,
+            catalog=catalog,
+            postman=dispatcher,
+            mailbox_size=settings.mailbox_size,
+        )
+
+    def make_information() -> Service:
+        return InformationService(
+            settings.database_url(INFORMATION),
+            clock=clock,
+            postman=dispatcher,
+            mailbox_size=max(settings.mailbox_size, 4000),
+        )
+
     # started in this order: readers of mail before writers of it
-    supervisor = Supervisor(
-        [information, cinema, payment, reservation], hang_after=settings.hang_after_s
-    )
+    factories: dict[str, Callable[[], Service]] = {
+        INFORMATION: make_information,
+        CINEMA: make_cinema,
+        PAYMENT: make_payment,
+        RESERVATION: make_reservation,
+    }
+    for name, make in factories.items():
+        services[name] = make()
+    supervisor = Supervisor(list(services.values()), hang_after=settings.hang_after_s)
+
+    def switch(name: str, new: Actor) -> None:
+        services[name] = new  # type: ignore[assignment]
+        dispatcher.wake()
+
+    supervisor.on_switch = switch
     return Runtime(
         catalog=catalog,
-        reservation=reservation,
-        payment=payment,
-        cinema=cinema,
-        information=information,
+        services=services,
+        factories=factories,
         dispatcher=dispatcher,
         supervisor=supervisor,
     )

@@ -326,7 +326,10 @@ class BoxOffice:
         async def check() -> bool | None:
             return True if await information.rank_of(booking_id) >= rank else None
 
-        await information.wait_for(booking_id, check, timeout)
+        try:
+            await information.wait_for(booking_id, check, timeout)
+        except BoxOfficeError:  # the view went away meanwhile: it catches up later
+            pass
 
     async def _catch_up_seats(self, show_id: str, hold_id: str, *, held: bool) -> None:
         """Wait (briefly) until the seat view shows a hold taken (or given back)."""
@@ -337,7 +340,10 @@ class BoxOffice:
         async def check() -> bool | None:
             return True if await information.hold_shown(hold_id) == held else None
 
-        await information.wait_for(show_id, check, VIEW_WAIT)
+        try:
+            await information.wait_for(show_id, check, VIEW_WAIT)
+        except BoxOfficeError:  # the view went away meanwhile: it catches up later
+            pass
 
     async def watch_seat_map(self, show_id: str, interval: float = 0.5) -> AsyncIterator[SeatMap]:
         """Yield the seat map now and again whenever it changes (other terminals included).
@@ -516,6 +522,14 @@ class BoxOffice:
         """Stop one service on purpose (its mail waits in the journals)."""
         self._service(name)
         await self.rt.supervisor.stop(name)
+
+    async def restart_service(self, name: str) -> None:
+        """Rolling restart of one service: a new instance starts and becomes ready, takes
+        all new work, and the old one finishes what it had before it stops. Nothing that
+        was under way fails or is lost."""
+        self._service(name)
+        new = self.rt.factories[name]()
+        await self.rt.supervisor.replace(name, new)
 
     async def start_service(self, name: str) -> None:
         """Start a stopped service; it catches up on the mail that waited for it."""

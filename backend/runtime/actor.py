@@ -122,6 +122,20 @@ class Actor:
         self._loop_task = asyncio.create_task(self._run(), name=f"actor:{self.name}")
         self._set_state(ActorState.READY)
 
+    async def drain(self, timeout: float) -> bool:
+        """Wait until the mailbox is empty and nothing is being handled (True), or time out.
+
+        Used by a rolling restart: once the new instance takes all new mail, the old one
+        finishes what it was given before it stops.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            if self.mailbox.empty() and not self._ask_tasks and self.busy_since is None:
+                return True
+            await asyncio.sleep(0.01)
+        return False
+
     def hung_for(self, now: float) -> float:
         """How long the run loop has been stuck on its current mail (0 when it is not)."""
         return 0.0 if self.busy_since is None else now - self.busy_since

@@ -55,6 +55,8 @@ class Supervisor:
         self.hang_after = hang_after
         self.watch_every = watch_every
         self._watchdog: asyncio.Task[None] | None = None
+        #: Told (name, new actor) when a rolling restart switches instances.
+        self.on_switch: Callable[[str, Actor], None] | None = None
 
     async def start_all(self) -> None:
         for name in self.actors:
@@ -99,6 +101,28 @@ class Supervisor:
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
         await self.actors[name].stop()
+
+    async def replace(self, name: str, new: Actor, drain_timeout: float = 15.0) -> None:
+        """Rolling restart: start ``new``, switch to it, let the old one drain, stop it.
+
+        The caller switches the directory its peers look services up in (``switch``)
+        between the new one becoming ready and the old one draining.
+        """
+        old = self.actors[name]
+        await new.start()  # if this fails, the old instance keeps serving
+        self.actors[name] = new
+        watcher = self._watchers.pop(name, None)
+        if watcher is not None:
+            watcher.cancel()
+        self._watch(new)
+        if self.on_switch is not None:
+            self.on_switch(name, new)
+        drained = await old.drain(drain_timeout)
+        if not drained:
+            log.warning("%s: old instance still busy after %.0f s; stopping it", name,
+                        drain_timeout)
+        await old.stop()
+        self.records[name].restarts += 1
 
     def _watch(self, actor: Actor) -> None:
         old = self._watchers.pop(actor.name, None)

@@ -15,6 +15,7 @@ CANCELLED, all by durable messages, so a stopped cinema only delays the last ste
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import json
 import logging
 import uuid
@@ -92,7 +93,7 @@ class ReservationService(Service):
         *,
         clock: Clock,
         catalog: Catalog,
-        payment: Actor,
+        payment: Callable[[], Actor],
         breaker: CircuitBreaker | None = None,
         hold_seconds: float = 300.0,
         max_seats: int = 10,
@@ -105,6 +106,7 @@ class ReservationService(Service):
             RESERVATION, url, clock=clock, postman=postman, mailbox_size=mailbox_size
         )
         self.catalog = catalog
+        #: Finds the running payment instance (it may be replaced by a rolling restart).
         self.payment = payment
         self.hold_seconds = hold_seconds
         self.max_seats = max_seats
@@ -231,7 +233,7 @@ class ReservationService(Service):
         clock = breaker.clock if breaker is not None else self.clock
         began = clock.monotonic()
         try:
-            outcome: PaymentOutcome = await self.payment.ask(authorize, self.payment_timeout)
+            outcome: PaymentOutcome = await self.payment().ask(authorize, self.payment_timeout)
         except Exception:
             if breaker is not None:
                 breaker.record(clock.monotonic() - began, failed=True)
@@ -356,7 +358,7 @@ class ReservationService(Service):
     async def reconcile(self, booking_id: str) -> dict[str, Any] | None:
         """Ask payment what became of an unknown payment and record it."""
         try:
-            outcome = await self.payment.ask(
+            outcome = await self.payment().ask(
                 ResolvePayment(idempotency_key=booking_id, booking_id=booking_id),
                 self.payment_timeout,
             )
