@@ -15,6 +15,7 @@ from backend.messaging.messages import CINEMA, INFORMATION, PAYMENT, RESERVATION
 from backend.runtime.breaker import CircuitBreaker, Transition
 from backend.runtime.actor import Actor
 from backend.runtime.clock import Clock, SystemClock
+from backend.runtime.pool import WorkerPool
 from backend.runtime.supervisor import Supervisor
 from backend.services.base import Service
 from backend.services.cinema.service import CinemaService
@@ -90,12 +91,20 @@ def build_runtime(
         on_transition=on_breaker,
     )
 
+    timing = breaker_clock or SystemClock()
+
     def make_payment() -> Service:
         return PaymentService(
             settings.database_url(PAYMENT),
             clock=clock,
             knobs=knobs,  # shared: an operator's knob settings outlive a restart
             seed=settings.payment_seed,
+            pool=WorkerPool(
+                timing, min_size=settings.pool_min, max_size=max(settings.pool_min,
+                                                                  settings.pool_max),
+                slow_s=settings.breaker_slow_call_ms / 1000, tick_s=settings.pool_tick_s,
+                quiet_s=settings.pool_quiet_s,
+            ),
             postman=dispatcher,
             mailbox_size=settings.mailbox_size,
         )

@@ -41,6 +41,7 @@ from backend.messaging.requests import (
 )
 from backend.pricing import Quote, quote
 from backend.runtime.breaker import BreakerSnapshot, Transition
+from backend.runtime.pool import PoolSnapshot
 from backend.runtime.clock import Clock, SystemClock
 from backend.services.base import Service
 from backend.services.information.service import STATUS_RANK
@@ -511,6 +512,10 @@ class BoxOffice:
         breaker = self.rt.reservation.breaker
         assert breaker is not None
         return breaker.snapshot()
+
+    def payment_pool(self) -> PoolSnapshot:
+        """The payment worker pool: size, busy and waiting workers, size over time."""
+        return self.rt.payment.pool.snapshot()
 
     def reset_breaker(self) -> None:
         """Close the payment breaker by hand (after fixing what tripped it)."""

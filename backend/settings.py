@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     mailbox_size: int = Field(2000, ge=10)
     hang_after_s: float = Field(30.0, gt=0, le=3600)
 
+    # the payment worker pool (the original's HPA: 1 to 10 replicas)
+    pool_min: int = Field(1, ge=1)
+    pool_max: int = Field(10, ge=1)
+    pool_tick_s: float = Field(0.5, gt=0)
+    pool_quiet_s: float = Field(5.0, ge=0)
+
     # the circuit breaker around payment (resilience4j's semantics)
     breaker_window: str = "count"
     breaker_window_size: int = Field(20, ge=1)

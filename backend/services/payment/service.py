@@ -28,6 +28,7 @@ from backend.messaging.messages import (
 from backend.messaging.envelope import Envelope
 from backend.messaging.requests import Authorize, PaymentOutcome, ResolvePayment
 from backend.runtime.clock import Clock
+from backend.runtime.pool import WorkerPool
 from backend.services.base import Postman, Service
 from backend.services.payment.model import PAYMENTS
 from backend.services.payment.simulator import PaymentSimulator, SimulatorKnobs
@@ -58,12 +59,23 @@ class PaymentService(Service):
         clock: Clock,
         knobs: SimulatorKnobs,
         seed: int | None = None,
+        pool: WorkerPool | None = None,
         postman: Postman | None = None,
         mailbox_size: int = 2000,
     ) -> None:
         super().__init__(PAYMENT, url, clock=clock, postman=postman, mailbox_size=mailbox_size)
         self.simulator = PaymentSimulator(knobs, seed)
         self.in_flight = 0
+        #: How many payments are processed at once; grows and shrinks with the load.
+        self.pool = pool or WorkerPool(clock, min_size=1, max_size=10)
+
+    async def on_start(self) -> None:
+        await super().on_start()
+        self.pool.start()
+
+    async def on_stop(self) -> None:
+        await self.pool.stop()
+        await super().on_stop()
 
     # --- asks ---------------------------------------------------------------------------
 
@@ -75,6 +87,10 @@ class PaymentService(Service):
         return await super().handle_ask(request)
 
     async def authorize(self, request: Authorize) -> PaymentOutcome:
+        async with self.pool.slot():
+            return await self._authorize(request)
+
+    async def _authorize(self, request: Authorize) -> PaymentOutcome:
         # A repeated key is answered from the table by _record (the key is unique there).
         if self.in_flight >= self.simulator.knobs.capacity:
             raise PaymentUnavailable(
