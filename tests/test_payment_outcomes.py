@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from backend import (
@@ -171,6 +173,8 @@ async def test_payment_timeout_is_reconciled_never_guessed(tmp_path, clock, cata
         assert steps.index("PaymentOutcomeUnknown") < steps.index("BookingFailed")
         assert "PaymentCaptured" not in steps
         await office.configure_payment_simulator(latency_ms=0)
+        while office.payment_pool().busy:  # the abandoned attempt still occupies its worker
+            await asyncio.sleep(0.05)
         booking = await office.book(hold.id, tickets={"adult": 1},
                                     payment=Card(VISA, "12/30", "123"))
         assert await office.wait_for_booking(booking.code)
