@@ -574,6 +574,17 @@ class BoxOffice:
             if s.store.is_open
         }
 
+    async def retry_dead_letter(self, service: str, message_id: str) -> bool:
+        """Apply a dead-lettered message again (after its cause was fixed)."""
+        return await self._ready(self._service(service)).retry_dead_letter(message_id)
+
+    def crash_service(self, name: str) -> None:
+        """Fault injection: make a service's actor crash now (the supervisor restarts it)."""
+        service = self._service(name)
+        if service.ready:
+            service.last_error = "crashed on purpose by an operator"
+            service.crashed.set()
+
     async def settle(self, timeout: float = 30.0) -> bool:
         """Wait until no mail is waiting anywhere and no saga is mid-way (True), or time out.
 

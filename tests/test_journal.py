@@ -135,3 +135,16 @@ async def test_hung_actor_is_restarted_and_its_mail_redelivered(tmp_path, catalo
         assert "hung" in health.last_error
         assert (await office.booking(code)).status == "COMPLETED"
     assert audit(settings, catalog).ok
+
+
+async def test_crash_by_operator_is_healed(office: BoxOffice):
+    import asyncio
+
+    office.crash_service("payment")
+    for _ in range(200):
+        health = (await office.health())["payment"]
+        if health.ready and health.restarts == 1:
+            break
+        await asyncio.sleep(0.02)
+    assert health.ready and health.restarts == 1
+    await _book(office, "A6")
