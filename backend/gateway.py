@@ -597,20 +597,24 @@ class BoxOffice:
                 return True
             self.rt.dispatcher.wake()
             if self.rt.reservation.ready:
-                await self.rt.reservation.sweep()
+                try:
+                    await self.rt.reservation.sweep()
+                except BoxOfficeError:
+                    pass
             await asyncio.sleep(0.05)
         return False
 
     async def _quiet(self) -> bool:
         """No mail waiting in any mailbox or journal, and no saga mid-way."""
-        for service in self.rt.services.values():
-            if service.mailbox.qsize():
-                return False
-            if not service.store.is_open:
-                return False  # its journal may hold mail we cannot see
-            if await service.store.read(pending_count):
-                return False
-        return await self.rt.reservation.store.read(_no_saga_midway)
+        try:
+            for service in self.rt.services.values():
+                if service.mailbox.qsize() or not service.ready:
+                    return False  # a stopped service's journal may hold mail we cannot see
+                if await service.store.read(pending_count):
+                    return False
+            return await self.rt.reservation.store.read(_no_saga_midway)
+        except BoxOfficeError:  # a service went down while we looked
+            return False
 
 
 def _no_saga_midway(conn: Any) -> bool:

@@ -19,6 +19,7 @@ Driver errors are turned into ``StorageError`` with a sentence a clerk can act o
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import threading
 from collections import namedtuple
@@ -302,7 +303,7 @@ def _check_directory(directory: Path, name: str) -> None:
     """Make sure the data directory exists and takes files, or say plainly why not."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        probe = directory / f".{name}.write-test"
+        probe = directory / f".{name}.{os.getpid()}.{threading.get_ident()}.write-test"
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:

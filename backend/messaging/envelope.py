@@ -35,6 +35,9 @@ class Envelope:
     payload: Message = field(compare=False)
     #: The payload as JSON, kept so it is encoded (or decoded) once per message.
     raw: str | None = field(default=None, compare=False, repr=False)
+    #: Position in the producer's outbox: later messages of one producer have larger
+    #: numbers, which lets a receiver ignore news older than what it already applied.
+    seq: int | None = field(default=None, compare=False)
 
     @classmethod
     def wrap(
@@ -75,6 +78,7 @@ class Envelope:
         causation_id: str | None,
         occurred_at: datetime,
         payload: str | dict[str, Any],
+        seq: int | None = None,
     ) -> "Envelope":
         """Rebuild an envelope read back from a journal table."""
         data = json.loads(payload) if isinstance(payload, str) else payload
@@ -87,4 +91,5 @@ class Envelope:
             occurred_at=occurred_at,
             payload=message_class(type)(**data),
             raw=payload if isinstance(payload, str) else None,
+            seq=seq,
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from datetime import datetime, timezone
 
@@ -152,7 +152,7 @@ class Tx:
             causation_id=causation_id,
             occurred_at=self.now,
         )
-        self.run(
+        seq = self.run(
             _INSERT_OUTBOX,
             {
                 "message_id": envelope.message_id,
@@ -163,7 +163,8 @@ class Tx:
                 "occurred_at": to_epoch(envelope.occurred_at),
                 "payload": envelope.payload_json(),
             },
-        )
+        ).scalar_one()
+        envelope = replace(envelope, seq=seq)
         for receiver in ROUTES[envelope.type]:
             lease = self.lease(receiver) if self.lease is not None else None
             if lease is None:
@@ -198,7 +199,7 @@ class Tx:
 _INSERT_OUTBOX = SQL(
     "INSERT INTO outbox (message_id, type, source, correlation_id, causation_id, occurred_at,"
     " payload) VALUES (:message_id, :type, :source, :correlation_id, :causation_id,"
-    " :occurred_at, :payload)"
+    " :occurred_at, :payload) RETURNING seq"
 )
 _INSERT_DELIVERY = SQL(
     "INSERT INTO deliveries (message_id, destination, lease_owner, lease_until, attempts)"
@@ -244,6 +245,7 @@ def claim(
             OUTBOX.c.causation_id,
             OUTBOX.c.occurred_at,
             OUTBOX.c.payload,
+            OUTBOX.c.seq,
         )
         .join(OUTBOX, OUTBOX.c.message_id == DELIVERIES.c.message_id)
         .where(DELIVERIES.c.destination == destination, DELIVERIES.c.lease_until <= now)
@@ -278,6 +280,7 @@ def claim(
                 causation_id=r.causation_id,
                 occurred_at=from_epoch(r.occurred_at),
                 payload=r.payload,
+                seq=r.seq,
             ),
         )
         for r in rows

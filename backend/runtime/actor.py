@@ -106,8 +106,8 @@ class Actor:
                 listener(self)
 
     async def start(self) -> None:
-        """Open resources, start the run loop, become ready."""
-        if self.state is ActorState.READY:
+        """Open resources, start the run loop, become ready (a no-op when running)."""
+        if self.state is ActorState.READY and self._loop_task is not None:
             return
         self._set_state(ActorState.STARTING)
         self.crashed = asyncio.Event()

@@ -55,6 +55,7 @@ class Supervisor:
         self.hang_after = hang_after
         self.watch_every = watch_every
         self._watchdog: asyncio.Task[None] | None = None
+        self._locks: dict[str, asyncio.Lock] = {}
         #: Told (name, new actor) when a rolling restart switches instances.
         self.on_switch: Callable[[str, Actor], None] | None = None
 
@@ -86,13 +87,21 @@ class Supervisor:
                 if stuck >= self.hang_after:
                     actor.declare_hung(stuck)
 
+    def _lock(self, name: str) -> asyncio.Lock:
+        """One life-cycle change at a time per service (start, stop, restart, replace)."""
+        lock = self._locks.get(name)
+        if lock is None:
+            lock = self._locks[name] = asyncio.Lock()
+        return lock
+
     async def start(self, name: str) -> None:
-        """Start (or restart by hand) one actor and watch it."""
-        actor = self.actors[name]
-        record = self.records[name]
-        record.escalated = False
-        await actor.start()
-        self._watch(actor)
+        """Start (or restart by hand) one actor and watch it; a no-op if it is running."""
+        async with self._lock(name):
+            actor = self.actors[name]
+            self.records[name].escalated = False
+            await actor.start()
+            if name not in self._watchers:
+                self._watch(actor)
 
     async def stop(self, name: str) -> None:
         """Stop one actor on purpose; it stays stopped until started."""
@@ -100,7 +109,8 @@ class Supervisor:
         if watcher is not None:
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
-        await self.actors[name].stop()
+        async with self._lock(name):
+            await self.actors[name].stop()
 
     async def replace(self, name: str, new: Actor, drain_timeout: float = 15.0) -> None:
         """Rolling restart: start ``new``, switch to it, let the old one drain, stop it.
@@ -108,21 +118,27 @@ class Supervisor:
         The caller switches the directory its peers look services up in (``switch``)
         between the new one becoming ready and the old one draining.
         """
-        old = self.actors[name]
-        await new.start()  # if this fails, the old instance keeps serving
-        self.actors[name] = new
         watcher = self._watchers.pop(name, None)
         if watcher is not None:
             watcher.cancel()
-        self._watch(new)
-        if self.on_switch is not None:
-            self.on_switch(name, new)
-        drained = await old.drain(drain_timeout)
-        if not drained:
-            log.warning("%s: old instance still busy after %.0f s; stopping it", name,
-                        drain_timeout)
-        await old.stop()
-        self.records[name].restarts += 1
+            await asyncio.gather(watcher, return_exceptions=True)
+        async with self._lock(name):
+            old = self.actors[name]
+            try:
+                await new.start()  # if this fails, the old instance keeps serving
+            except BaseException:
+                self._watch(old)
+                raise
+            self.actors[name] = new
+            self._watch(new)
+            if self.on_switch is not None:
+                self.on_switch(name, new)
+            drained = await old.drain(drain_timeout)
+            if not drained:
+                log.warning("%s: old instance still busy after %.0f s; stopping it", name,
+                            drain_timeout)
+            await old.stop()
+            self.records[name].restarts += 1
 
     def _watch(self, actor: Actor) -> None:
         old = self._watchers.pop(actor.name, None)
@@ -136,38 +152,47 @@ class Supervisor:
         """Wait for a crash, then restart with backoff, within the restart intensity."""
         while True:
             await actor.crashed.wait()
-            record = self.records[actor.name]
-            loop = asyncio.get_running_loop()
-            now = loop.time()
-            record.recent.append(now)
-            while record.recent and now - record.recent[0] > self.period:
-                record.recent.popleft()
-            await actor.stop(state=ActorState.RESTARTING)
-            if len(record.recent) > self.max_restarts:
-                record.escalated = True
-                await actor.stop(state=ActorState.FAILED)
-                log.error(
-                    "%s crashed %d times in %.0f s; giving up (last error: %s)",
-                    actor.name, len(record.recent), self.period, actor.last_error,
-                )
-                if self.on_escalate is not None:
-                    self.on_escalate(actor)
-                return
-            delay = min(self.backoff_max, self.backoff_base * 2 ** (len(record.recent) - 1))
-            await asyncio.sleep(delay)
-            while True:
-                try:
-                    await actor.start()
-                    break
-                except Exception as exc:  # e.g. its database still locked: back off, retry
-                    actor.last_error = f"{type(exc).__name__}: {exc}"
-                    record.recent.append(loop.time())
-                    if len(record.recent) > self.max_restarts:
-                        record.escalated = True
-                        await actor.stop(state=ActorState.FAILED)
-                        if self.on_escalate is not None:
-                            self.on_escalate(actor)
-                        return
-                    await asyncio.sleep(self.backoff_max)
-            record.restarts += 1
-            log.warning("%s restarted (restart %d)", actor.name, record.restarts)
+            async with self._lock(actor.name):
+                if self.actors.get(actor.name) is not actor:
+                    return  # replaced meanwhile: the new instance has its own guard
+                if not await self._restart(actor):
+                    return
+
+    async def _restart(self, actor: Actor) -> bool:
+        """Restart a crashed actor with backoff; False once it has been given up on."""
+        record = self.records[actor.name]
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        record.recent.append(now)
+        while record.recent and now - record.recent[0] > self.period:
+            record.recent.popleft()
+        await actor.stop(state=ActorState.RESTARTING)
+        if len(record.recent) > self.max_restarts:
+            record.escalated = True
+            await actor.stop(state=ActorState.FAILED)
+            log.error(
+                "%s crashed %d times in %.0f s; giving up (last error: %s)",
+                actor.name, len(record.recent), self.period, actor.last_error,
+            )
+            if self.on_escalate is not None:
+                self.on_escalate(actor)
+            return False
+        delay = min(self.backoff_max, self.backoff_base * 2 ** (len(record.recent) - 1))
+        await asyncio.sleep(delay)
+        while True:
+            try:
+                await actor.start()
+                break
+            except Exception as exc:  # e.g. its database still locked: back off, retry
+                actor.last_error = f"{type(exc).__name__}: {exc}"
+                record.recent.append(loop.time())
+                if len(record.recent) > self.max_restarts:
+                    record.escalated = True
+                    await actor.stop(state=ActorState.FAILED)
+                    if self.on_escalate is not None:
+                        self.on_escalate(actor)
+                    return False
+                await asyncio.sleep(self.backoff_max)
+        record.restarts += 1
+        log.warning("%s restarted (restart %d)", actor.name, record.restarts)
+        return True

@@ -57,8 +57,9 @@ class SeatViewRow(SQLModel, table=True):
     __tablename__ = "info_seats"
     show_id: str = Field(primary_key=True)
     seat: str = Field(primary_key=True)
-    state: str  # held | sold
+    state: str  # held | sold | free (a free row remembers which news freed it)
     ref: str = Field(index=True)  # hold id while held, booking id once sold
+    seq: int = 0  # reservation's outbox position of the news applied last
 
 
 class BlockedSeatViewRow(SQLModel, table=True):

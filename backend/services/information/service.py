@@ -86,28 +86,34 @@ class InformationService(Service):
         tx.touched.add(booking_id)
         self._timeline(tx, env)
 
-    def _seats(self, tx: Tx, show_id: str, seats: list[str], state: str, ref: str) -> None:
+    def _seats(self, tx: Tx, env: Envelope, show_id: str, seats: list[str], state: str,
+               ref: str) -> None:
+        """Set seats' state, unless newer news of them was applied already.
+
+        Mail can arrive out of order after a crash (given back, then sent again after
+        newer mail); reservation's outbox position decides, so the view converges.
+        """
         if not seats:
             return
-        tx.run(_UPSERT_SEAT, [{"show_id": show_id, "seat": s, "state": state, "ref": ref}
-                              for s in seats])
+        seq = env.seq or 0
+        tx.run(_UPSERT_SEAT, [{"show_id": show_id, "seat": s, "state": state, "ref": ref,
+                               "seq": seq} for s in seats])
         tx.touched.add(show_id)
 
-    def _free(self, tx: Tx, show_id: str, seats: list[str], ref: str) -> None:
-        tx.run(_FREE_SEAT, [{"show_id": show_id, "seat": s, "ref": ref} for s in seats])
-        tx.touched.add(show_id)
+    def _free(self, tx: Tx, env: Envelope, show_id: str, seats: list[str], ref: str) -> None:
+        self._seats(tx, env, show_id, seats, "free", ref)
 
     # --- from reservation ---------------------------------------------------------------
 
     def on_SeatsHeld(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
-        self._seats(tx, m.show_id, m.seats, "held", m.hold_id)
+        self._seats(tx, env, m.show_id, m.seats, "held", m.hold_id)
         tx.facts[("hold", m.hold_id)] = True
         self._timeline(tx, env)
 
     def on_HoldReleased(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
-        self._free(tx, m.show_id, m.seats, m.hold_id)
+        self._free(tx, env, m.show_id, m.seats, m.hold_id)
         tx.facts[("hold", m.hold_id)] = False
         self._timeline(tx, env)
 
@@ -127,7 +133,7 @@ class InformationService(Service):
     def on_BookingPaid(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._booking(tx, env, m.booking_id, "PAID")
-        self._seats(tx, m.show_id, m.seats, "sold", m.booking_id)
+        self._seats(tx, env, m.show_id, m.seats, "sold", m.booking_id)
 
     def on_BookingFailed(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
@@ -146,12 +152,12 @@ class InformationService(Service):
     def on_BookingCancelled(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._booking(tx, env, m.booking_id, "CANCELLED")
-        self._free(tx, m.show_id, m.seats, m.booking_id)
+        self._free(tx, env, m.show_id, m.seats, m.booking_id)
 
     def on_BookingRejected(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._booking(tx, env, m.booking_id, "REJECTED", reason=m.reason)
-        self._free(tx, m.show_id, m.seats, m.booking_id)
+        self._free(tx, env, m.show_id, m.seats, m.booking_id)
 
     # --- from payment -------------------------------------------------------------------
 
@@ -276,7 +282,9 @@ class InformationService(Service):
     async def seats(self, show_id: str) -> list[Any]:
         """Seats of a show that are held or sold."""
         return await self.query(
-            lambda c: c.execute(select(SEAT_VIEW).where(SEAT_VIEW.c.show_id == show_id)).all()
+            lambda c: c.execute(
+                select(SEAT_VIEW).where(SEAT_VIEW.c.show_id == show_id, SEAT_VIEW.c.state != "free")
+            ).all()
         )
 
     async def blocked(self, show_id: str) -> set[str]:
@@ -295,14 +303,16 @@ class InformationService(Service):
         def read(conn: Any) -> dict[str, dict[str, int]]:
             rows = conn.execute(
                 select(SEAT_VIEW.c.show_id, SEAT_VIEW.c.state, func.count())
-                .where(SEAT_VIEW.c.show_id.in_(show_ids))
+                .where(SEAT_VIEW.c.show_id.in_(show_ids), SEAT_VIEW.c.state != "free")
                 .group_by(SEAT_VIEW.c.show_id, SEAT_VIEW.c.state)
             ).all()
             counts: dict[str, dict[str, int]] = {}
             for show_id, state, n in rows:
                 counts.setdefault(show_id, {})[state] = n
             taken = select(SEAT_VIEW.c.seat).where(
-                SEAT_VIEW.c.show_id == BLOCKED_VIEW.c.show_id, SEAT_VIEW.c.seat == BLOCKED_VIEW.c.seat
+                SEAT_VIEW.c.show_id == BLOCKED_VIEW.c.show_id,
+                SEAT_VIEW.c.seat == BLOCKED_VIEW.c.seat,
+                SEAT_VIEW.c.state != "free",
             )
             blocked = conn.execute(
                 select(BLOCKED_VIEW.c.show_id, func.count())
@@ -380,11 +390,13 @@ _INSERT_STEP = SQL(
 )
 _UPSERT_SEAT = SQL(
     """
-    INSERT INTO info_seats (show_id, seat, state, ref) VALUES (:show_id, :seat, :state, :ref)
-    ON CONFLICT (show_id, seat) DO UPDATE SET state = excluded.state, ref = excluded.ref
+    INSERT INTO info_seats (show_id, seat, state, ref, seq)
+    VALUES (:show_id, :seat, :state, :ref, :seq)
+    ON CONFLICT (show_id, seat) DO UPDATE SET
+        state = excluded.state, ref = excluded.ref, seq = excluded.seq
+    WHERE excluded.seq >= info_seats.seq
     """
 )
-_FREE_SEAT = SQL("DELETE FROM info_seats WHERE show_id = :show_id AND seat = :seat AND ref = :ref")
 _STATUS_BY_ID = SQL("SELECT status, status_rank FROM info_bookings WHERE booking_id = :id")
 _STATUS_BY_CODE = SQL("SELECT booking_id, status FROM info_bookings WHERE code = :code")
-_HOLD_SHOWN = SQL("SELECT 1 FROM info_seats WHERE ref = :ref LIMIT 1")
+_HOLD_SHOWN = SQL("SELECT 1 FROM info_seats WHERE ref = :ref AND state = 'held' LIMIT 1")
