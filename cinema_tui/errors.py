@@ -39,6 +39,16 @@ register(
             "카드사 처리 오류입니다. 청구된 금액은 없습니다. 다시 시도하거나 다른 수단으로 결제하세요.",
             "The card processor had an error; nothing was charged. Try again or pay another way.",
         ),
+        "err.declined.cash_error": (
+            "금전 등록기 오류로 받은 금액이 없습니다. 현금을 다시 세어 시도하거나 카드로 결제하세요.",
+            "The cash register had an error; nothing was taken. Count again and retry, or pay "
+            "by card.",
+        ),
+        "err.payment.down": (
+            "결제 서비스가 중지되어 있습니다. 청구된 금액은 없고 좌석은 유지됩니다. 잠시 후 다시 시도하세요.",
+            "The payment service is down; nothing was charged and the seats are kept. Try again "
+            "in a moment.",
+        ),
         "err.payment_unavailable": (
             "결제 시스템이 바쁩니다. 청구된 금액은 없고 좌석은 유지됩니다. {seconds}초 후 다시 시도하세요.",
             "Payment is busy; nothing was charged and the seats are kept. Try again in {seconds} s.",
@@ -129,6 +139,8 @@ def human_message(exc: BaseException, lang: str) -> str:
         key = f"err.declined.{exc.reason}"
         text = t(key, lang)
         return str(exc) if text.startswith("[") else text
+    if isinstance(exc, PaymentUnavailable) and exc.key == "payment.down":
+        return t("err.payment.down", lang)
     if isinstance(exc, PaymentUnavailable):
         seconds = max(1, round(exc.retry_after or 3))
         return t("err.payment_unavailable", lang, seconds=seconds)

@@ -58,6 +58,7 @@ register(
         "key.find": ("예매 조회", "Find"),
         "key.history": ("내역", "History"),
         "key.lang": ("English", "한국어"),
+        "key.language": ("English", "한국어"),
         "key.theme": ("테마", "Theme"),
         "key.back": ("뒤로", "Back"),
         "key.ops": ("운영", "Ops"),

@@ -188,3 +188,24 @@ async def test_card_numbers_never_reach_disk_or_repr():
     card = Card(VISA, "12/30", "123")
     assert VISA not in repr(card) and "123" not in repr(card).replace("4242", "")
     assert repr(card) == "Card(•••• 4242)"
+
+
+async def test_stopped_payment_refuses_with_a_clear_reason_and_keeps_the_hold(office: BoxOffice):
+    show = await tomorrow_show(office)
+    hold = await office.hold(show.id, ["H5"])
+    await office.stop_service("payment")
+    with pytest.raises(PaymentUnavailable) as info:
+        await office.book(hold.id, tickets={"adult": 1}, payment=Cash(20000))
+    assert info.value.key == "payment.down" and "nothing was charged" in str(info.value)
+    await office.start_service("payment")
+    booking = await office.book(hold.id, tickets={"adult": 1}, payment=Cash(20000))
+    assert booking.status == "PAID"
+
+
+async def test_failing_cash_register_is_not_called_a_card_error(office: BoxOffice):
+    show = await tomorrow_show(office)
+    hold = await office.hold(show.id, ["H6"])
+    await office.configure_payment_simulator(failure_rate=1.0)
+    with pytest.raises(PaymentDeclined, match="cash register") as info:
+        await office.book(hold.id, tickets={"adult": 1}, payment=Cash(20000))
+    assert info.value.reason == "cash_error"

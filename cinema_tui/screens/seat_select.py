@@ -88,7 +88,7 @@ register(
         ),
         "seat.too_many": (
             "한 번에 최대 {n}석까지 선택할 수 있습니다.",
-            "At most {n} seats can be chosen at once.",
+            "At most {n} seat(s) can be chosen at once.",
         ),
         "seat.no_block": (
             "나란히 붙은 빈 좌석 {n}개가 없습니다.",

@@ -21,6 +21,10 @@ DECLINE_MESSAGES = {
     "insufficient_funds": (
         "The card has insufficient funds; nothing was charged. Ask for another card or cash."
     ),
+    "cash_error": (
+        "The cash register had an error and nothing was taken. Count the cash again and "
+        "retry, or pay by card."
+    ),
     "processing_error": (
         "The card processor had an error and nothing was charged. Try again, or use "
         "another card or cash."
@@ -56,7 +60,7 @@ class PaymentSimulator:
     def cash_outcome(self) -> str:
         """Cash is counted by the clerk; only an injected fault can fail it."""
         if self.knobs.failure_rate and self.random.random() < self.knobs.failure_rate:
-            return "processing_error"
+            return "cash_error"
         return "approve"
 
     def latency(self) -> float:

@@ -189,12 +189,14 @@ class ReservationService(Service):
             if isinstance(exc, PaymentUnavailable):
                 exc.booking_id = booking_id
                 raise
-            raise PaymentUnavailable(
+            refusal = PaymentUnavailable(
                 "Payment is not available right now; nothing was charged and the seats are "
                 "still held. Try again in a few seconds.",
                 retry_after=3.0,
                 booking_id=booking_id,
-            ) from exc
+            )
+            refusal.key = "payment.down"
+            raise refusal from exc
         except (asyncio.TimeoutError, BoxOfficeError, Exception) as exc:
             log.warning("payment for %s did not answer (%s); reconciling", booking_id, exc)
             outcome = None
