@@ -188,8 +188,7 @@ class BoxOffice:
         """Every seat of a show with its state (from the information view)."""
         show = self.catalog.showtime(show_id)
         information = self._ready(self.rt.information)
-        taken = {r.seat: r.state for r in await information.seats(show_id)}
-        out_of_service = await information.blocked(show_id)
+        taken, out_of_service = await information.seat_snapshot(show_id)
         seats = tuple(
             SeatState(
                 label=s.label,
@@ -271,6 +270,9 @@ class BoxOffice:
             )
         else:
             raise InvalidInput("Payment must be a Card or Cash.")
+        breaker = self.rt.reservation.breaker
+        if breaker is not None:
+            breaker.refuse_if_open()  # instant, before the request queues anywhere
         timeout = self.settings.payment_timeout_s * 2 + 10
         try:
             reply = await self._ask_reservation(

@@ -199,6 +199,8 @@ async def main(args: argparse.Namespace) -> int:
             if len(units) < need:
                 print(f"note: only {len(units)} seat units for {need} bookings", file=sys.stderr)
             warm, units = units[:WARMUP_BOOKINGS], units[WARMUP_BOOKINGS:]
+            # the closed loop walks its own share; the open loop gets the seats after it
+            units, spare = units[:args.bookings], units[args.bookings:]
             await drive(office, warm, WARMUP_CLIENTS, WARMUP_BOOKINGS, 60)
             await office.settle()
             commits = count_commits(office)
@@ -207,9 +209,8 @@ async def main(args: argparse.Namespace) -> int:
             elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
             snapshot = {n: Counter(c) for n, c in commits.items()}
             await office.settle(60)
-            used = args.bookings + WARMUP_BOOKINGS
             open_rate = args.rate or max(1.0, 0.5 * len(run.latencies) / max(elapsed, 1e-9))
-            steady = await open_loop(office, units[used:], open_rate, args.open_seconds)
+            steady = await open_loop(office, spare, open_rate, args.open_seconds)
             settled = await office.settle(60)
             report = await asyncio.to_thread(audit, settings, office.catalog, (CARD_NUMBER,))
         done = len(run.latencies)

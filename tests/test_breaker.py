@@ -157,3 +157,17 @@ def test_bad_config_is_refused():
         BreakerConfig(window="sliding")
     with pytest.raises(ValueError):
         BreakerConfig(failure_rate=0)
+
+
+def test_refuse_if_open_takes_no_permit():
+    b, clock, _ = make()
+    b.refuse_if_open()  # closed: nothing happens
+    for _ in range(5):
+        bad(b)
+    with pytest.raises(BreakerOpen):
+        b.refuse_if_open()
+    clock.advance(5)
+    b.refuse_if_open()  # the wait is over: let it through to acquire the trial permit
+    assert b.state is BreakerState.OPEN
+    b.acquire()
+    assert b.state is BreakerState.HALF_OPEN

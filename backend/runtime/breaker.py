@@ -131,6 +131,22 @@ class CircuitBreaker:
         self.record(self.clock.monotonic() - start, failed=False)
         return result
 
+    def refuse_if_open(self) -> None:
+        """Refuse at once, without taking a permit, while the breaker is open and waiting.
+
+        The gateway calls this before a booking even reaches reservation's mailbox, so a
+        refusal costs nothing however busy reservation is; ``acquire`` stays the real gate.
+        """
+        if self.state is BreakerState.OPEN:
+            wait = self._opened_at + self.config.wait_open_s - self.clock.monotonic()
+            if wait > 0:
+                self.refused += 1
+                raise BreakerOpen(
+                    "Payment is overloaded, so new payments are paused for a moment; nothing "
+                    f"was charged and the seats are kept. Try again in {max(1, round(wait))} s.",
+                    retry_after=wait,
+                )
+
     def acquire(self) -> None:
         """Take permission for one call, or raise ``BreakerOpen`` at once."""
         now = self.clock.monotonic()

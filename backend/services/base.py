@@ -129,10 +129,14 @@ class Service(Actor):
             if len(self.recent) > RECENT_FACTS:
                 for key in list(self.recent)[: RECENT_FACTS // 4]:
                     del self.recent[key]
+        self.after_commit(tx)
         for key in tx.touched:
             for event in self._watchers.get(key, ()):
                 event.set()
         return result
+
+    def after_commit(self, tx: Tx) -> None:
+        """Hook for in-memory state that follows the tables (caches); nothing by default."""
 
     async def query(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` in a read transaction."""

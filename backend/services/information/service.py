@@ -9,6 +9,7 @@ arrive in the order they were written.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
@@ -20,6 +21,9 @@ from backend.runtime.clock import Clock
 from backend.services.base import Postman, Service
 from backend.storage import SQL, run
 from backend.services.information.model import BLOCKED_VIEW, BOOKING_VIEW, SEAT_VIEW, TIMELINE
+
+#: How long a show's seat states may be served from memory (other processes' changes).
+SEAT_CACHE_S = 0.3
 
 #: Status order: the view never moves a booking backwards.
 STATUS_RANK = {
@@ -50,6 +54,7 @@ class InformationService(Service):
         mailbox_size: int = 4000,
     ) -> None:
         super().__init__(INFORMATION, url, clock=clock, postman=postman, mailbox_size=mailbox_size)
+        self._seat_cache: dict[str, tuple[float, dict[str, str], set[str]]] = {}
 
     # --- shared steps -------------------------------------------------------------------
 
@@ -278,6 +283,26 @@ class InformationService(Service):
             return bool(known)
         row = await self.query(lambda c: run(c, _HOLD_SHOWN, {"ref": hold_id}).first())
         return row is not None
+
+    def after_commit(self, tx: Tx) -> None:
+        for key in tx.touched:
+            self._seat_cache.pop(key, None)
+
+    async def seat_snapshot(self, show_id: str) -> tuple[dict[str, str], set[str]]:
+        """(seat -> held/sold, seats out of service) of a show, from a short-lived cache.
+
+        Seat maps are read far more often than seats change (every open map, every
+        terminal), so a show's answer is kept until a change made here touches that show,
+        or for ``SEAT_CACHE_S`` at most (changes made by other processes).
+        """
+        hit = self._seat_cache.get(show_id)
+        now = time.monotonic()
+        if hit is not None and now - hit[0] < SEAT_CACHE_S:
+            return hit[1], hit[2]
+        taken = {r.seat: r.state for r in await self.seats(show_id)}
+        blocked = await self.blocked(show_id)
+        self._seat_cache[show_id] = (now, taken, blocked)
+        return taken, blocked
 
     async def seats(self, show_id: str) -> list[Any]:
         """Seats of a show that are held or sold."""
