@@ -9,6 +9,7 @@ notification in the clerk's language (``show_error``) and never takes the app do
 from __future__ import annotations
 
 import asyncio
+import gc
 from zoneinfo import ZoneInfo
 
 from textual import on
@@ -39,6 +40,7 @@ class BoxOfficeApp(App[int]):
         Binding("f2", "home", "Showing", id="home"),
         Binding("f3", "find", "Find", id="find"),
         Binding("f4", "history", "History", id="history"),
+        Binding("f5", "ops", "Ops", id="ops"),
         Binding("f8", "switch_language", "Language", id="language"),
         Binding("ctrl+t", "toggle_theme", "Theme", id="theme", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
@@ -86,6 +88,7 @@ class BoxOfficeApp(App[int]):
     async def _start_backend(self) -> None:
         if self.office.runtime is None:
             await self.office.start()
+        gc.freeze()  # what start-up built lives for the whole session: keep it out of GC passes
         self.backend_ready.set()
         from cinema_tui.screens.now_showing import NowShowingScreen
 
@@ -165,6 +168,14 @@ class BoxOfficeApp(App[int]):
 
         if not isinstance(self.screen, HistoryScreen):
             await self.push_screen(HistoryScreen())
+
+    async def action_ops(self) -> None:
+        if not self._backend_up():
+            return
+        from cinema_tui.screens.ops import OpsScreen
+
+        if not isinstance(self.screen, OpsScreen):
+            await self.push_screen(OpsScreen())
 
     async def action_help(self) -> None:
         from cinema_tui.screens.help import HelpScreen

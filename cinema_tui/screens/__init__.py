@@ -14,6 +14,7 @@ SCREENS = (
     ("find_cancel", "FindCancelScreen", "key.find"),
     ("history", "HistoryScreen", "key.history"),
     ("booking_detail", "BookingDetailScreen", "screen.booking_detail"),
+    ("ops", "OpsScreen", "key.ops"),
 )
 
 

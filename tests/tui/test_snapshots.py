@@ -83,7 +83,7 @@ def services_up(app) -> bool:
         line = text(app, "#status-line")
     except Exception:  # noqa: BLE001 - a screen without the status line
         return True
-    return line.count("●") == 4 and not any(mark in line for mark in "○◐✖↻")
+    return line.count("●") == 4 and not any(mark in line for mark in "○◐✖↻⚡")
 
 
 async def settled(pilot: Pilot, quiet: float = 0.3, timeout: float = 10.0) -> None:

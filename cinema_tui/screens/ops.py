@@ -1,0 +1,760 @@
+"""Ops: how the box office's services are doing, and keys to make them misbehave.
+
+For the person running the box office (F5). Every half second a worker reads the
+gateway's operational views and the screen shows them:
+
+* ``#ops-services``: each service's state, readiness, mailbox depth, messages handled,
+  restarts, undelivered mail and last error. The cursor picks the service the fault keys
+  act on: ``s`` stop, ``g`` start ("go"), ``k`` crash ("kill": the supervisor restarts
+  it), ``R`` rolling restart. Enter shows the row's whole last error.
+* ``#ops-breaker``: the payment circuit breaker (state, failure and slow-call rates,
+  calls in its window, refused calls, next trial) and its last transitions; ``b`` resets
+  it.
+* ``#ops-pool``: the payment worker pool (size of min–max, busy, waiting) and
+  ``#ops-pool-chart``, a sparkline of its size over the last minute (resampled from the
+  pool's own history, one bar a second).
+* ``#ops-knobs``: the payment simulator's knobs; ``+``/``-`` change its latency by
+  100 ms, ``f`` cycles its failure rate 0 → 10% → 50% → 0.
+* ``#ops-dead-letters``: messages a service gave up on; Enter or ``r`` retries the one
+  under the cursor (after its cause was fixed).
+
+Each action answers in ``#ops-message``. Nothing here may crash the app while faults are
+being injected: every backend call is guarded and its failure becomes text. Actions run
+as app workers, so leaving the screen never cancels a stop or a restart half-way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.widgets import DataTable, Sparkline, Static
+
+from backend.messaging.messages import SERVICES
+from cinema_tui.errors import human_message
+from cinema_tui.format import fit
+from cinema_tui.i18n import register
+from cinema_tui.widgets.footer import LocalFooter
+from cinema_tui.widgets.status_line import SYMBOLS, ServiceStatusLine
+
+register(
+    {
+        "ops.heading": ("운영", "Operations"),
+        "ops.services": (
+            "서비스 — s 중지 · g 시작 · k 강제 종료 · R 순차 재시작",
+            "Services — s stop · g start · k crash · R rolling restart",
+        ),
+        "ops.col.service": ("서비스", "Service"),
+        "ops.col.state": ("상태", "State"),
+        "ops.col.ready": ("준비", "OK"),
+        "ops.col.mailbox": ("우편", "Mbox"),
+        "ops.col.handled": ("처리", "Done"),
+        "ops.col.restarts": ("↻", "↻"),
+        "ops.col.pending": ("배달", "Pend"),
+        "ops.col.error": ("마지막 오류", "Last error"),
+        "ops.col.type": ("메시지", "Message"),
+        "ops.col.correlation": ("예매 ID", "Booking"),
+        "ops.col.attempts": ("시도", "Try"),
+        "ops.breaker": ("결제 차단기 (b 초기화)", "Payment breaker (b reset)"),
+        "ops.breaker.closed": ("닫힘 (정상)", "closed"),
+        "ops.breaker.open": ("열림 (차단)", "open"),
+        "ops.breaker.half_open": ("반개방 (시험)", "half-open"),
+        "ops.breaker.rates": ("실패 {fail}% · 느림 {slow}% · 호출 {calls}",
+                              "fail {fail}% · slow {slow}% · calls {calls}"),
+        "ops.breaker.refused": ("거부 {refused}건 · 다음 시험 {trial}",
+                                "refused {refused} · next trial {trial}"),
+        "ops.breaker.trial_in": ("{s}초 후", "in {s} s"),
+        "ops.breaker.none": ("상태 변화 없음", "no transitions yet"),
+        "ops.pool": ("결제 풀 {size} ({min}–{max}) · 사용 {busy} · 대기 {waiting}",
+                     "Pool {size} ({min}–{max}) · busy {busy} · wait {waiting}"),
+        "ops.pool.range": ("최근 60초 크기 {low}–{high}", "size last 60 s: {low}–{high}"),
+        "ops.knobs": (
+            "시뮬레이터 지연 {latency}ms (+/-)\n실패율 {failure}% (f) · 용량 {capacity}",
+            ("Simulator latency {latency} ms (+/-)\n"
+             "failures {failure}% (f) · capacity {capacity}"),
+        ),
+        "ops.dead": ("처리 못 한 메시지 {n}건 — Enter/r 재시도",
+                     "Dead letters: {n} — Enter/r retry"),
+        "ops.dead.none": ("처리 못 한 메시지 없음", "No dead letters"),
+        "ops.unavailable": ("알 수 없음: {error}", "unavailable: {error}"),
+        "ops.timeout": ("응답 없음", "no answer"),
+        "ops.msg.ready": ("운영 화면: 서비스를 고르고 키를 누르세요.",
+                          "Ops: pick a service with ↑↓, then press a key."),
+        "ops.msg.stopping": ("{service} 중지 중…", "stopping {service}…"),
+        "ops.msg.stopped": ("{service} 중지됨", "{service} stopped"),
+        "ops.msg.starting": ("{service} 시작 중…", "starting {service}…"),
+        "ops.msg.started": ("{service} 시작됨", "{service} started"),
+        "ops.msg.already_stopped": ("{service}은(는) 이미 중지되어 있습니다.",
+                                    "{service} is already stopped."),
+        "ops.msg.already_running": ("{service}은(는) 이미 실행 중입니다.",
+                                    "{service} is already running."),
+        "ops.msg.crashed": ("{service} 강제 종료: 감독자가 다시 시작합니다.",
+                            "{service} crashed on purpose; the supervisor restarts it"),
+        "ops.msg.not_running": ("{service}이(가) 실행 중이 아닙니다 (g: 시작).",
+                                "{service} is not running (g starts it)."),
+        "ops.msg.restarting": ("{service} 순차 재시작 중…",
+                               "rolling restart of {service}…"),
+        "ops.msg.restarted": ("{service} 순차 재시작 완료", "{service} restarted (rolling)"),
+        "ops.msg.busy": ("{service}: 이전 작업이 아직 진행 중입니다.",
+                         "{service}: the last action is still under way."),
+        "ops.msg.latency": ("결제 지연 {ms}ms", "payment latency {ms} ms"),
+        "ops.msg.failure": ("결제 실패율 {pct}%", "payment failure rate {pct}%"),
+        "ops.msg.breaker_reset": ("결제 차단기를 초기화했습니다 (닫힘).",
+                                  "payment breaker reset (closed)"),
+        "ops.msg.no_letter": ("재시도할 메시지를 고르세요.", "No dead letter to retry."),
+        "ops.msg.retried": ("{service}: {type} 재시도 완료",
+                            "{service}: {type} retried"),
+        "ops.msg.retrying": ("이 메시지는 아직 재시도 중입니다.",
+                             "That dead letter is still being retried."),
+        "ops.msg.not_retried": ("{type}: 이미 재시도되었거나 없습니다.",
+                                "{type} was not retried (already retried or gone)."),
+        "ops.msg.error_of": ("{service} 마지막 오류: {error_text}",
+                             "{service} last error: {error_text}"),
+        "ops.msg.no_error": ("{service}: 오류 없음", "{service}: no error"),
+        "key.ops-stop": ("중지", "Stop"),
+        "key.ops-start": ("시작", "Start"),
+        "key.ops-crash": ("강제 종료", "Crash"),
+        "key.ops-restart": ("순차 재시작", "Restart"),
+        "key.ops-slower": ("느리게", "Slower"),
+        "key.ops-faster": ("빠르게", "Faster"),
+        "key.ops-failures": ("실패율", "Failures"),
+        "key.ops-breaker": ("차단기", "Breaker"),
+        "key.ops-retry": ("재시도", "Retry"),
+    }
+)
+
+#: Refresh period of the screen (s) and how long one read may take before it is reported.
+REFRESH_S = 0.5
+READ_TIMEOUT_S = 3.0
+#: The pool chart: this many bars, one per ``CHART_STEP_S`` seconds.
+CHART_SAMPLES = 60
+CHART_STEP_S = 1.0
+#: ``f`` walks these payment failure rates.
+FAILURE_STEPS = (0.0, 0.1, 0.5)
+LATENCY_STEP_MS = 100
+TRANSITIONS_SHOWN = 3
+#: Columns (key, header, width): at most 79 cells with cell padding, at 80 columns.
+SERVICE_COLUMNS = (
+    ("service", "ops.col.service", 11),
+    ("state", "ops.col.state", 10),
+    ("ready", "ops.col.ready", 4),
+    ("mailbox", "ops.col.mailbox", 4),
+    ("handled", "ops.col.handled", 6),
+    ("restarts", "ops.col.restarts", 3),
+    ("pending", "ops.col.pending", 4),
+    ("error", "ops.col.error", 17),
+)
+LETTER_COLUMNS = (
+    ("service", "ops.col.service", 11),
+    ("type", "ops.col.type", 16),
+    ("correlation", "ops.col.correlation", 8),
+    ("error", "ops.col.error", 22),
+    ("attempts", "ops.col.attempts", 4),
+)
+BREAKER_STYLE = {"closed": "green", "open": "bold red", "half_open": "yellow"}
+
+
+def next_failure_rate(current: float) -> float:
+    """The failure rate after ``current`` in 0 → 0.1 → 0.5 → 0 (from any value)."""
+    for step in FAILURE_STEPS:
+        if step > current + 1e-9:
+            return step
+    return FAILURE_STEPS[0]
+
+
+def resample(
+    history: Sequence[tuple[float, int]],
+    now: float,
+    samples: int = CHART_SAMPLES,
+    step: float = CHART_STEP_S,
+) -> list[int]:
+    """The size at each of ``samples`` moments ``step`` apart, ending ``now``.
+
+    ``history`` holds (monotonic time, new size) at each change, oldest first; before its
+    first entry the first size is assumed.
+    """
+    if not history:
+        return []
+    now = max(now, history[-1][0])
+    out: list[int] = []
+    i = 0
+    size = history[0][1]
+    for n in range(samples):
+        t = now - (samples - 1 - n) * step
+        while i < len(history) and history[i][0] <= t:
+            size = history[i][1]
+            i += 1
+        out.append(size)
+    return out
+
+
+class OpsScreen(Screen[None]):
+    """Services, breaker, pool, dead letters, and the fault keys."""
+
+    DEFAULT_CSS = """
+    OpsScreen #ops-body {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+    }
+    OpsScreen .ops-title {
+        height: 1;
+        padding: 0 1;
+        color: $accent;
+        text-style: bold;
+    }
+    OpsScreen #ops-services {
+        height: auto;
+        max-height: 7;
+    }
+    OpsScreen #ops-middle {
+        height: auto;
+    }
+    OpsScreen #ops-breaker {
+        width: 1fr;
+        height: auto;
+        padding: 0 1;
+    }
+    OpsScreen #ops-pool-box {
+        width: 1fr;
+        height: auto;
+        padding: 0 1;
+    }
+    OpsScreen #ops-pool, OpsScreen #ops-knobs, OpsScreen #ops-pool-range {
+        height: auto;
+    }
+    OpsScreen #ops-pool-chart {
+        height: 2;
+    }
+    OpsScreen #ops-dead-letters {
+        height: auto;
+        max-height: 8;
+    }
+    OpsScreen #ops-message {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+    OpsScreen #ops-message.-error {
+        color: $error;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="back", show=False),
+        Binding("s", "stop", "Stop", id="ops-stop"),
+        Binding("g", "start", "Start", id="ops-start"),
+        Binding("k", "crash", "Crash", id="ops-crash"),
+        Binding("R", "restart", "Restart", id="ops-restart"),
+        Binding("plus", "latency(1)", "Slower", id="ops-slower"),
+        Binding("minus", "latency(-1)", "Faster", id="ops-faster"),
+        Binding("f", "failures", "Failures", id="ops-failures"),
+        Binding("b", "reset_breaker", "Reset breaker", id="ops-breaker"),
+        Binding("r", "retry", "Retry", id="ops-retry"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.health: dict[str, Any] = {}
+        self.health_error: str | None = None
+        self.breaker: Any = None
+        self.breaker_error: str | None = None
+        self.transitions: list[tuple[str, Any]] = []  # (HH:MM:SS, Transition)
+        self.pool: Any = None
+        self.pool_error: str | None = None
+        self.chart: list[int] = []
+        self.knobs: dict[str, Any] | None = None
+        self.letters: list[tuple[str, Any]] = []  # (service, DeadLetterRow)
+        self.letters_error: str | None = None
+        self._letters_shown: tuple[Any, ...] | None = None
+        #: What the message line says, as a function of the language (it follows F8).
+        self._message: tuple[Callable[[], str], bool] | None = None
+        self._busy: set[str] = set()
+
+    # --- text ------------------------------------------------------------------------------
+
+    @property
+    def lang(self) -> str:
+        return self.app.lang  # type: ignore[attr-defined]
+
+    def tr(self, key: str, **fmt: object) -> str:
+        return self.app.t(key, **fmt)  # type: ignore[attr-defined]
+
+    def service_name(self, name: str) -> str:
+        return self.tr(f"service.{name}")
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            f"{self.tr('app.title')} · {self.tr('ops.heading')}", id="ops-heading",
+            classes="heading",
+        )
+        with VerticalScroll(id="ops-body"):
+            yield Static(self.tr("ops.services"), id="ops-services-title", classes="ops-title")
+            yield DataTable(id="ops-services", cursor_type="row", zebra_stripes=True)
+            with Horizontal(id="ops-middle"):
+                yield Static("", id="ops-breaker")
+                with Vertical(id="ops-pool-box"):
+                    yield Static("", id="ops-pool")
+                    yield Sparkline([], id="ops-pool-chart")
+                    yield Static("", id="ops-pool-range")
+                    yield Static("", id="ops-knobs")
+            yield Static("", id="ops-dead-title", classes="ops-title")
+            yield DataTable(id="ops-dead-letters", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="ops-message")
+        yield ServiceStatusLine(id="status-line")
+        yield LocalFooter()
+
+    def on_mount(self) -> None:
+        self._columns()
+        self.query_one("#ops-services", DataTable).focus()
+        if self._message is None:
+            self.say("ops.msg.ready")
+        self._render_all()
+        self.set_interval(REFRESH_S, self._tick)
+        self.poll()
+
+    def _columns(self) -> None:
+        for selector, columns in (
+            ("#ops-services", SERVICE_COLUMNS), ("#ops-dead-letters", LETTER_COLUMNS)
+        ):
+            table = self.query_one(selector, DataTable)
+            table.clear(columns=True)
+            for key, header, width in columns:
+                table.add_column(self.tr(header), key=key, width=width)
+        self._letters_shown = None
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        """Refresh while shown; never start a read while the last one is still running."""
+        if not self.is_current:
+            return
+        if any(w.node is self and w.group == "ops-poll" and w.is_running for w in self.workers):
+            return
+        self.poll()
+
+    async def _read(self, call: Callable[[], Awaitable[Any]]) -> tuple[Any, str | None]:
+        """(value, None) or (None, what went wrong): never raises (bar cancellation)."""
+        try:
+            return await asyncio.wait_for(call(), READ_TIMEOUT_S), None
+        except TimeoutError:
+            return None, self.tr("ops.timeout")
+        except Exception as exc:  # noqa: BLE001 - shown as text, the screen keeps going
+            return None, human_message(exc, self.lang)
+
+    @work(exclusive=True, exit_on_error=False, group="ops-poll")
+    async def poll(self) -> None:
+        office = self.app.office  # type: ignore[attr-defined]
+
+        async def breaker() -> Any:
+            return office.breaker()
+
+        async def pool() -> Any:
+            return office.payment_pool()
+
+        async def knobs() -> dict[str, Any]:
+            k = office.rt.payment.simulator.knobs
+            return {"latency_ms": k.latency_ms, "failure_rate": k.failure_rate,
+                    "capacity": k.capacity}
+
+        health, self.health_error = await self._read(office.health)
+        if health is not None:
+            self.health = health
+        self.breaker, self.breaker_error = await self._read(breaker)
+        self.transitions = self._transitions()
+        self.pool, self.pool_error = await self._read(pool)
+        self.chart = self._chart() if self.pool is not None else []
+        knob_values, _ = await self._read(knobs)
+        if knob_values is not None:
+            self.knobs = knob_values
+        letters, self.letters_error = await self._read(office.dead_letters)
+        if letters is not None:
+            self.letters = [
+                (service, row) for service in SERVICES for row in letters.get(service, [])
+            ]
+        with suppress(NoMatches):  # mid-recompose (language switch): the next poll fills
+            self._render_all()
+
+    def _transitions(self) -> list[tuple[str, Any]]:
+        """The last few breaker transitions with the local time they happened."""
+        try:
+            office = self.app.office  # type: ignore[attr-defined]
+            recent = list(office.breaker_transitions)[-TRANSITIONS_SHOWN:]
+            breaker = office.rt.reservation.breaker
+            mono_now = breaker.clock.monotonic()
+            now = office.clock.now().astimezone(self.app.tz)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - no times then; the breaker line says why
+            return []
+        return [
+            ((now - timedelta(seconds=max(0.0, mono_now - t.at))).strftime("%H:%M:%S"), t)
+            for t in recent
+        ]
+
+    def _chart(self) -> list[int]:
+        """The pool's size each second over the last minute."""
+        try:
+            clock = self.app.office.rt.payment.pool.clock  # type: ignore[attr-defined]
+            now = clock.monotonic()
+        except Exception:  # noqa: BLE001
+            now = time.monotonic()
+        return resample(self.pool.history, now)
+
+    # --- drawing -----------------------------------------------------------------------------
+
+    def _render_all(self) -> None:
+        self._render_services()
+        self._render_breaker()
+        self._render_pool()
+        self._render_letters()
+
+    def _render_services(self) -> None:
+        table = self.query_one("#ops-services", DataTable)
+        widths = {key: width for key, _, width in SERVICE_COLUMNS}
+        for name in SERVICES:
+            h = self.health.get(name)
+            if h is None:
+                cells = [Text(self.service_name(name), style="bold"), Text("…", style="dim")]
+                cells += [Text("")] * (len(SERVICE_COLUMNS) - 2)
+            else:
+                symbol, colour = SYMBOLS.get(h.state, ("?", "white"))
+                error = h.last_error or ""
+                cells = [
+                    Text(self.service_name(name), style="bold"),
+                    Text(f"{symbol} {self.tr('state.' + h.state)}", style=colour),
+                    Text("✓", style="green") if h.ready else Text("✗", style="red"),
+                    Text(str(h.mailbox_depth), justify="right",
+                         style="yellow" if h.mailbox_depth else ""),
+                    Text(str(h.handled), justify="right"),
+                    Text(str(h.restarts), justify="right", style="yellow" if h.restarts else ""),
+                    Text("?" if h.pending_deliveries is None else str(h.pending_deliveries),
+                         justify="right", style="yellow" if h.pending_deliveries else "dim"),
+                    Text(fit(error, widths["error"]) if error else "—",
+                         style="red" if error else "dim"),
+                ]
+            if name in table.rows:
+                for (key, _, _), cell in zip(SERVICE_COLUMNS, cells):
+                    table.update_cell(name, key, cell)
+            else:
+                table.add_row(*cells, key=name)
+        title = self.query_one("#ops-services-title", Static)
+        text = Text(self.tr("ops.services"))
+        if self.health_error:
+            text.append("  " + self.tr("ops.unavailable", error=self.health_error), style="red")
+        title.update(text)
+
+    def _render_breaker(self) -> None:
+        widget = self.query_one("#ops-breaker", Static)
+        text = Text(self.tr("ops.breaker"), style="bold")
+        text.append("\n")
+        b = self.breaker
+        if b is None:
+            text.append(self.tr("ops.unavailable", error=self.breaker_error or "…"), style="red")
+            widget.update(text)
+            return
+        state = b.state.value
+        text.append("● ", style=BREAKER_STYLE.get(state, ""))
+        text.append(self.tr(f"ops.breaker.{state}"), style=BREAKER_STYLE.get(state, ""))
+        text.append("\n")
+        text.append(self.tr(
+            "ops.breaker.rates", fail=round(b.failure_rate * 100),
+            slow=round(b.slow_call_rate * 100), calls=b.calls,
+        ))
+        text.append("\n")
+        trial = (
+            self.tr("ops.breaker.trial_in", s=max(1, round(b.next_trial_in)))
+            if state == "open" and b.next_trial_in is not None else "—"
+        )
+        text.append(self.tr("ops.breaker.refused", refused=b.refused, trial=trial))
+        if not self.transitions:
+            text.append("\n")
+            text.append(self.tr("ops.breaker.none"), style="dim")
+        for at, tr in self.transitions:
+            text.append("\n")
+            text.append(f"{at} ", style="dim")
+            text.append(self.tr(f"ops.breaker.{tr.old.value}").split(" ")[0],
+                        style=BREAKER_STYLE.get(tr.old.value, ""))
+            text.append("→")
+            text.append(self.tr(f"ops.breaker.{tr.new.value}").split(" ")[0],
+                        style=BREAKER_STYLE.get(tr.new.value, ""))
+        widget.update(text)
+
+    def _render_pool(self) -> None:
+        p = self.pool
+        pool_text = (
+            Text(self.tr("ops.pool", size=p.size, min=p.min_size, max=p.max_size, busy=p.busy,
+                         waiting=p.waiting))
+            if p is not None
+            else Text(self.tr("ops.unavailable", error=self.pool_error or "…"), style="red")
+        )
+        self.query_one("#ops-pool", Static).update(pool_text)
+        chart = self.query_one("#ops-pool-chart", Sparkline)
+        if chart.data != self.chart:
+            chart.data = list(self.chart)
+        span = (
+            self.tr("ops.pool.range", low=min(self.chart), high=max(self.chart))
+            if self.chart else ""
+        )
+        self.query_one("#ops-pool-range", Static).update(Text(span, style="dim"))
+        k = self.knobs
+        knobs = (
+            Text(self.tr("ops.knobs", latency=round(k["latency_ms"]),
+                         failure=round(k["failure_rate"] * 100), capacity=k["capacity"]))
+            if k is not None else Text("")
+        )
+        self.query_one("#ops-knobs", Static).update(knobs)
+
+    def _render_letters(self) -> None:
+        title = Text(
+            self.tr("ops.dead", n=len(self.letters)) if self.letters else self.tr("ops.dead.none")
+        )
+        if self.letters_error:
+            title.append("  " + self.tr("ops.unavailable", error=self.letters_error), style="red")
+        self.query_one("#ops-dead-title", Static).update(title)
+        shown = tuple((s, r.message_id, r.attempts, r.error) for s, r in self.letters)
+        if shown == self._letters_shown:
+            return
+        self._letters_shown = shown
+        table = self.query_one("#ops-dead-letters", DataTable)
+        selected = self._selected_key(table)
+        table.clear()
+        widths = {key: width for key, _, width in LETTER_COLUMNS}
+        for service, row in self.letters:
+            table.add_row(
+                Text(self.service_name(service), style="bold"),
+                Text(fit(row.type, widths["type"])),
+                Text(str(row.correlation_id)[:8], style="dim"),
+                Text(fit(row.error or "", widths["error"]), style="red"),
+                Text(str(row.attempts), justify="right"),
+                key=f"{service}/{row.message_id}",
+            )
+        if selected is not None and selected in table.rows:
+            table.move_cursor(row=table.get_row_index(selected))
+
+    @staticmethod
+    def _selected_key(table: DataTable) -> str | None:
+        if not table.row_count or table.cursor_row >= table.row_count:
+            return None
+        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+
+    # --- the message line ------------------------------------------------------------------
+
+    def say(self, key: str, *, error: bool = False, service: str | None = None,
+            **fmt: object) -> None:
+        """Answer an action in ``#ops-message``: string ``key`` with ``fmt``, and the
+        service's name in the current language (so it follows a language switch)."""
+
+        def text() -> str:
+            names = {} if service is None else {"service": self.service_name(service)}
+            return self.tr(key, **names, **fmt)
+
+        self._message = (text, error)
+        self._show_message()
+
+    def say_error(self, exc: BaseException) -> None:
+        self._message = (lambda: human_message(exc, self.lang), True)
+        self._show_message()
+
+    def _show_message(self) -> None:
+        if self._message is None:
+            return
+        with suppress(NoMatches):
+            text, error = self._message
+            widget = self.query_one("#ops-message", Static)
+            widget.set_class(error, "-error")
+            widget.update(Text(text()))
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def selected_service(self) -> str | None:
+        return self._selected_key(self.query_one("#ops-services", DataTable))
+
+    def _act(self, job: Callable[[], Awaitable[None]], busy: str | None = None) -> None:
+        """Run a backend action as an app worker: it answers in the message line (its
+        failure too) and survives leaving the screen, so a stop or a restart never stops
+        half-way. One action per service (``busy``) at a time."""
+        if busy is not None:
+            if busy in self._busy:
+                if busy in SERVICES:
+                    self.say("ops.msg.busy", error=True, service=busy)
+                else:
+                    self.say("ops.msg.retrying", error=True)
+                return
+            self._busy.add(busy)
+
+        async def run() -> None:
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - told, never raised
+                self.say_error(exc)
+            finally:
+                if busy is not None:
+                    self._busy.discard(busy)
+            if self.is_attached and self.is_current:
+                self.poll()
+
+        self.app.run_worker(run(), name="ops-action", group="ops-action", exit_on_error=False)
+
+    def _service_action(self, run: Callable[[Any, str], Awaitable[None]]) -> None:
+        name = self.selected_service()
+        if name is None:
+            return
+        office = self.app.office  # type: ignore[attr-defined]
+
+        async def job() -> None:
+            await run(office, name)
+
+        self._act(job, name)
+
+    def action_stop(self) -> None:
+        async def run(office: Any, name: str) -> None:
+            if office.rt.services[name].state.value == "stopped":
+                self.say("ops.msg.already_stopped", service=name)
+                return
+            self.say("ops.msg.stopping", service=name)
+            await office.stop_service(name)
+            self.say("ops.msg.stopped", service=name)
+
+        self._service_action(run)
+
+    def action_start(self) -> None:
+        async def run(office: Any, name: str) -> None:
+            if office.rt.services[name].ready:
+                self.say("ops.msg.already_running", service=name)
+                return
+            self.say("ops.msg.starting", service=name)
+            await office.start_service(name)
+            self.say("ops.msg.started", service=name)
+
+        self._service_action(run)
+
+    def action_crash(self) -> None:
+        async def run(office: Any, name: str) -> None:
+            if not office.rt.services[name].ready:
+                self.say("ops.msg.not_running", error=True, service=name)
+                return
+            office.crash_service(name)
+            self.say("ops.msg.crashed", service=name)
+
+        self._service_action(run)
+
+    def action_restart(self) -> None:
+        async def run(office: Any, name: str) -> None:
+            if not office.rt.services[name].ready:
+                self.say("ops.msg.not_running", error=True, service=name)
+                return
+            self.say("ops.msg.restarting", service=name)
+            await office.restart_service(name)
+            self.say("ops.msg.restarted", service=name)
+
+        self._service_action(run)
+
+    def action_latency(self, direction: int) -> None:
+        office = self.app.office  # type: ignore[attr-defined]
+
+        async def job() -> None:
+            # read and set with no await between: quick presses add up, none is lost
+            current = office.rt.payment.simulator.knobs.latency_ms
+            new = max(0, round(current) + direction * LATENCY_STEP_MS)
+            knobs = await office.configure_payment_simulator(latency_ms=new)
+            self.say("ops.msg.latency", ms=round(knobs["latency_ms"]))
+
+        self._act(job)
+
+    def action_failures(self) -> None:
+        office = self.app.office  # type: ignore[attr-defined]
+
+        async def job() -> None:
+            current = office.rt.payment.simulator.knobs.failure_rate
+            knobs = await office.configure_payment_simulator(
+                failure_rate=next_failure_rate(current)
+            )
+            self.say("ops.msg.failure", pct=round(knobs["failure_rate"] * 100))
+
+        self._act(job)
+
+    def action_reset_breaker(self) -> None:
+        office = self.app.office  # type: ignore[attr-defined]
+
+        async def job() -> None:
+            office.reset_breaker()
+            self.say("ops.msg.breaker_reset")
+
+        self._act(job)
+
+    def action_retry(self) -> None:
+        self._retry(self._selected_key(self.query_one("#ops-dead-letters", DataTable)))
+
+    @on(DataTable.RowSelected, "#ops-dead-letters")
+    def _letter_chosen(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self._retry(event.row_key.value)
+
+    def _retry(self, key: str | None) -> None:
+        found = next(
+            ((s, r) for s, r in self.letters if key == f"{s}/{r.message_id}"), None
+        ) if key else None
+        if found is None:
+            self.say("ops.msg.no_letter", error=True)
+            return
+        service, row = found
+        office = self.app.office  # type: ignore[attr-defined]
+
+        async def job() -> None:
+            if await office.retry_dead_letter(service, row.message_id):
+                self.say("ops.msg.retried", service=service, type=row.type)
+            else:
+                self.say("ops.msg.not_retried", error=True, type=row.type)
+
+        self._act(job, f"retry:{row.message_id}")
+
+    @on(DataTable.RowSelected, "#ops-services")
+    def _service_chosen(self, event: DataTable.RowSelected) -> None:
+        """Enter on a service: its whole last error (the table cuts it short)."""
+        event.stop()
+        name = event.row_key.value
+        if name is None:
+            return
+        h = self.health.get(name)
+        if h is None or not h.last_error:
+            self.say("ops.msg.no_error", service=name)
+        else:
+            self.say("ops.msg.error_of", error=True, service=name, error_text=h.last_error)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def on_screen_resume(self) -> None:
+        self.poll()
+
+    async def refresh_language(self) -> None:
+        focused = self.focused.id if self.focused else None
+        cursors = {
+            selector: self._selected_key(self.query_one(selector, DataTable))
+            for selector in ("#ops-services", "#ops-dead-letters")
+        }
+        await self.recompose()
+        self._columns()
+        self._render_all()
+        for selector, key in cursors.items():
+            table = self.query_one(selector, DataTable)
+            if key is not None and key in table.rows:
+                table.move_cursor(row=table.get_row_index(key))
+        self._show_message()
+        try:
+            self.query_one(f"#{focused or 'ops-services'}").focus()
+        except NoMatches:
+            self.query_one("#ops-services", DataTable).focus()
