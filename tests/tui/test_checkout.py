@@ -297,7 +297,7 @@ async def test_payment_busy_keeps_the_form(make_app):
         app, _, _ = await open_checkout(pilot)
         await app.office.stop_service("payment")
         await pilot.press("f7", "ctrl+s")
-        await wait_for(pilot, lambda: "busy" in text_of(app, "#checkout-message"))
+        await wait_for(pilot, lambda: "payment service is down" in text_of(app, "#checkout-message"))
         assert isinstance(app.screen, CheckoutScreen) and not app.screen.paying
         await app.office.start_service("payment")
         await pilot.press("ctrl+s")
