@@ -21,6 +21,12 @@ register(
     {
         "breaker.open": ("⚡ 결제 차단 중 ({seconds}초)", "⚡ payment paused ({seconds} s)"),
         "breaker.half_open": ("⚡ 결제 시험 재개", "⚡ payment on trial"),
+        "status.gave_up": (
+            "{service} 서비스가 계속 멈춰서 자동 재시작을 중단했습니다. 운영 화면(F5)에서 "
+            "원인을 확인하고 다시 시작하세요.",
+            "The {service} service kept failing, so it is no longer restarted automatically. "
+            "Check the cause on the Ops screen (F5) and start it again.",
+        ),
     }
 )
 
@@ -52,8 +58,17 @@ class ServiceStatusLine(Static):
         self.breaker = office.breaker()
         self.health = await office.health()
 
-    def watch_health(self, _old: object, _new: object) -> None:
+    def watch_health(self, old: dict[str, ServiceHealth], new: dict[str, ServiceHealth]) -> None:
         self.update(self.render_health(), layout=False)  # always one line: no layout pass
+        for name, health in new.items():
+            before = old.get(name) if old else None
+            if health.state == "failed" and (before is None or before.state != "failed"):
+                t = self.app.t  # type: ignore[attr-defined]
+                self.app.notify(
+                    t("status.gave_up", service=t(f"service.{name}")),
+                    severity="error",
+                    timeout=30,
+                )
 
     def render_health(self) -> Text:
         text = Text()

@@ -119,3 +119,15 @@ async def test_open_breaker_shows_in_the_status_line(make_app):
         await wait_for(pilot, lambda: "payment paused" in line())
         app.office.reset_breaker()
         await wait_for(pilot, lambda: "payment paused" not in line())
+
+
+async def test_a_service_given_up_on_is_said_plainly(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await started(pilot)
+        app.office.runtime.supervisor.max_restarts = 0  # the next crash is one too many
+        app.office.crash_service("cinema")
+        line = lambda: str(app.screen.query_one("#status-line").render())  # noqa: E731
+        await wait_for(pilot, lambda: "Cinema failed" in line())
+        toasts = lambda: " ".join(str(t.render()) for t in app.screen.query("Toast"))  # noqa: E731
+        await wait_for(pilot, lambda: "no longer restarted automatically" in toasts())
