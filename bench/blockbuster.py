@@ -35,15 +35,13 @@ import json
 import logging
 import random
 import shutil
-import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
 from backend import BoxOffice, Cash, PaymentUnavailable, SeatUnavailable, Settings
 from backend.audit import audit
+from figures import fresh_data_dir, num, pct, verdict
 
 HALL = "hall-1"
 ON_SALE = 300
@@ -135,29 +133,14 @@ def sold_by_second(times: list[float]) -> list[int]:
     return [sum(t < s for t in times) for s in range(1, int(max(times)) + 2)]
 
 
-def pct(values: list[float], q: int) -> float:
-    if len(values) < 2:
-        return values[0] * 1000 if values else float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
 
 
-def num(x: float, digits: int = 1) -> float | None:
-    """A figure for the JSON line: rounded, and null (not NaN) when there is none."""
-    return None if x != x else round(x, digits)
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
 
 
 async def main(args: argparse.Namespace) -> int:
-    if args.data_dir:
-        data_dir = Path(args.data_dir).expanduser().resolve()
-        if data_dir.exists() and any(data_dir.iterdir()):
-            sys.exit(f"{data_dir} is not empty: the benchmark needs a fresh data directory.")
-        data_dir.mkdir(parents=True, exist_ok=True)
-    else:
-        data_dir = Path(tempfile.mkdtemp(prefix="cinema-blockbuster-"))
+    data_dir = fresh_data_dir(args.data_dir, "cinema-blockbuster-")
     settings = Settings(data_dir=data_dir, payment_latency_ms=0)
     rng = random.Random(args.seed)
     try:

@@ -42,7 +42,6 @@ import random
 import resource
 import shutil
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -54,6 +53,7 @@ from sqlalchemy import event
 
 from backend import BoxOffice, Card, Settings
 from backend.audit import audit
+from figures import fresh_data_dir, pct, verdict
 
 CARD_NUMBER = "4242424242424242"
 CARD = Card(CARD_NUMBER, "12/30", "123")
@@ -172,24 +172,12 @@ def plain_sqlite_commits_per_s(parent: Path, commits: int) -> float:
             p.unlink(missing_ok=True)
 
 
-def pct(values: list[float], q: int) -> float:
-    if len(values) < 2:
-        return values[0] * 1000 if values else float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
 
 
 async def main(args: argparse.Namespace) -> int:
-    if args.data_dir:
-        data_dir = Path(args.data_dir).expanduser().resolve()
-        if data_dir.exists() and any(data_dir.iterdir()):
-            sys.exit(f"{data_dir} is not empty: the benchmark needs a fresh data directory.")
-        data_dir.mkdir(parents=True, exist_ok=True)
-    else:
-        data_dir = Path(tempfile.mkdtemp(prefix="cinema-bench-"))
+    data_dir = fresh_data_dir(args.data_dir, "cinema-bench-")
     settings = Settings(data_dir=data_dir, payment_latency_ms=0)
     rng = random.Random(args.seed)
     try:

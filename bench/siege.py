@@ -47,17 +47,15 @@ import json
 import logging
 import random
 import shutil
-import statistics
 import sys
-import tempfile
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 from backend import BoxOffice, Card, PaymentPending, PaymentUnavailable, Settings
 from backend.audit import audit
+from figures import fresh_data_dir, num, pct, verdict
 from backend.runtime.breaker import BreakerOpen
 
 CARD_NUMBER = "4242424242424242"
@@ -240,10 +238,6 @@ async def overload(office: BoxOffice, siege: Siege, steps: list[float], step_s: 
     await asyncio.sleep(max(0.0, end - time.monotonic()))
 
 
-def pct(values: list[float], q: int) -> float:
-    if len(values) < 2:
-        return values[0] * 1000 if values else float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
 
 
 def ms(values: list[float]) -> str:
@@ -253,13 +247,8 @@ def ms(values: list[float]) -> str:
             f"max {max(values) * 1000:.1f} ms")
 
 
-def num(x: float, digits: int = 1) -> float | None:
-    """A figure for the JSON line: rounded, and null (not NaN) when there is none."""
-    return None if x != x else round(x, digits)
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
 
 
 def phase_json(p: Phase, seconds: float) -> dict:
@@ -278,13 +267,7 @@ def phase_json(p: Phase, seconds: float) -> dict:
 
 
 async def main(args: argparse.Namespace) -> int:
-    if args.data_dir:
-        data_dir = Path(args.data_dir).expanduser().resolve()
-        if data_dir.exists() and any(data_dir.iterdir()):
-            sys.exit(f"{data_dir} is not empty: the benchmark needs a fresh data directory.")
-        data_dir.mkdir(parents=True, exist_ok=True)
-    else:
-        data_dir = Path(tempfile.mkdtemp(prefix="cinema-siege-"))
+    data_dir = fresh_data_dir(args.data_dir, "cinema-siege-")
     settings = Settings(data_dir=data_dir, payment_latency_ms=0)
     steps = [float(s) for s in args.steps.split(",") if s.strip()]
     step_s = min(args.step_seconds, args.seconds / (len(steps) + 1))
