@@ -125,7 +125,7 @@ class HistoryScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="back"),
-        Binding("f5", "load", "Refresh", id="refresh", show=False),
+        Binding("ctrl+r", "load", "Refresh", id="refresh", show=False),
     ]
 
     def __init__(self) -> None:

@@ -262,3 +262,13 @@ def test_failure_rate_cycle_and_pool_resampling():
     assert len(chart) == 60
     assert chart[0] == 1 and chart[30] == 3 and chart[-1] == 2  # t=100, 130, 159
     assert resample((), now=5.0) == []
+
+
+async def test_f5_opens_ops_from_history(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "HistoryScreen")
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "OpsScreen")
