@@ -125,8 +125,21 @@ FIELD_HINTS = (
 )
 
 
-def field_for(message: str) -> str | None:
-    """The id of the field an input error is about, if it can be told."""
+#: Which field a keyed backend error is about (``BoxOfficeError.key`` prefixes).
+FIELD_KEYS = (
+    ("card.", "#card-number"),
+    ("expiry.", "#card-expiry"),
+    ("cvc", "#card-cvc"),
+    ("phone", "#phone"),
+    ("cash.", "#cash-tendered"),
+)
+
+
+def field_for(message: str, key: str | None = None) -> str | None:
+    """The id of the field an input error is about, if it can be told (by its key first)."""
+    for prefix, field_id in FIELD_KEYS:
+        if key and key.startswith(prefix):
+            return field_id
     lowered = message.lower()
     for hint, field_id in FIELD_HINTS:
         if hint in lowered:
@@ -740,7 +753,7 @@ class CheckoutScreen(Screen[str | None]):
         except InvalidInput as exc:
             progress.display = False
             progress.stop()
-            self._problem(exc, field_for(str(exc)))
+            self._problem(exc, field_for(str(exc), getattr(exc, "key", None)))
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message
             progress.stop()
             self._problem(exc, None)
