@@ -20,10 +20,20 @@ from backend.errors import (
     ServiceUnavailable,
     StorageError,
 )
-from backend.gateway import BoxOffice
 from backend.runtime.clock import Clock, ManualClock, SystemClock
 from backend.settings import Settings
 from backend.tender import Card, Cash
+
+
+
+def __getattr__(name: str) -> object:
+    """``BoxOffice`` is imported on first use, so the app can draw before SQLAlchemy loads."""
+    if name == "BoxOffice":
+        from backend.gateway import BoxOffice
+
+        return BoxOffice
+    raise AttributeError(f"module 'backend' has no attribute {name!r}")
+
 
 __all__ = [
     "BoxOffice", "BoxOfficeError", "Busy", "Card", "Cash", "Clock", "ConfigError",

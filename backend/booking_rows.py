@@ -13,7 +13,7 @@ from typing import Any
 
 from backend.catalog import Catalog
 from backend.errors import BoxOfficeError
-from backend.messaging.journal import from_epoch
+from backend.runtime.clock import from_epoch
 from backend.views import Booking, TimelineStep
 
 

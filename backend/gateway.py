@@ -15,11 +15,10 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backend.booking_rows import BookingRows
-from backend.bootstrap import Runtime, build_runtime
-from backend.catalog import Catalog
+from backend.catalog import Catalog, default_catalog_dir, load_catalog
 from backend.codes import normalise_code
 from backend.errors import (
     BoxOfficeError,
@@ -29,7 +28,6 @@ from backend.errors import (
     PaymentUnavailable,
     ServiceUnavailable,
 )
-from backend.messaging.journal import pending_count
 from backend.messaging.messages import SERVICES
 from backend.messaging.requests import (
     BlockSeats,
@@ -43,8 +41,7 @@ from backend.pricing import Quote, quote
 from backend.runtime.breaker import BreakerSnapshot, Transition
 from backend.runtime.pool import PoolSnapshot
 from backend.runtime.clock import Clock, SystemClock
-from backend.services.base import Service
-from backend.services.information.service import STATUS_RANK
+from backend.services.information.status import STATUS_RANK
 from backend.services.reservation import saga
 from backend.settings import Settings
 from backend.tender import Card, Cash, normalise_phone
@@ -57,6 +54,10 @@ from backend.views import (
     ServiceHealth,
     ShowtimeSummary,
 )
+
+if TYPE_CHECKING:  # the running parts are imported when the box office starts
+    from backend.bootstrap import Runtime
+    from backend.services.base import Service
 
 #: How far ahead the programme is published.
 DAYS_AHEAD = 6
@@ -98,6 +99,8 @@ class BoxOffice:
 
     async def start(self) -> None:
         """Load the catalog, open every service's database, start the actors."""
+        from backend.bootstrap import build_runtime  # heavy (SQLAlchemy): only when starting
+
         runtime = build_runtime(
             self.settings, self.clock, self._catalog,
             breaker_clock=self._breaker_clock, on_breaker=self.breaker_transitions.append,
@@ -126,7 +129,12 @@ class BoxOffice:
 
     @property
     def catalog(self) -> Catalog:
-        return self.rt.catalog
+        """The programme; readable before the services have started (it is only files)."""
+        if self.runtime is not None:
+            return self.runtime.catalog
+        if self._catalog is None:
+            self._catalog = load_catalog(self.settings.catalog_dir or default_catalog_dir())
+        return self._catalog
 
     @property
     def rows(self) -> BookingRows:
@@ -158,7 +166,10 @@ class BoxOffice:
                 f"Showtimes are published for today and the next {DAYS_AHEAD} days, not {day}."
             )
         shows = self.catalog.showtimes(day)
-        counts = await self._ready(self.rt.information).seat_counts([s.id for s in shows])
+        known = self.runtime is not None and self.runtime.information.ready
+        counts = (
+            await self.rt.information.seat_counts([s.id for s in shows]) if known else {}
+        )
         summaries = []
         for show in shows:
             c = counts.get(show.id, {})
@@ -180,6 +191,7 @@ class BoxOffice:
                     seats_free=max(0, show.hall.capacity - held - sold - blocked),
                     seats_held=held,
                     seats_sold=sold,
+                    counts_known=known,
                 )
             )
         return summaries
@@ -489,7 +501,7 @@ class BoxOffice:
             pending = None
             if service.store.is_open:
                 try:
-                    pending = await service.store.read(pending_count)
+                    pending = await service.store.read(_pending_count)
                 except BoxOfficeError:
                     pending = None
             result[name] = ServiceHealth(
@@ -612,7 +624,7 @@ class BoxOffice:
             for service in self.rt.services.values():
                 if service.mailbox.qsize() or not service.ready:
                     return False  # a stopped service's journal may hold mail we cannot see
-                if await service.store.read(pending_count):
+                if await service.store.read(_pending_count):
                     return False
             return await self.rt.reservation.store.read(_no_saga_midway)
         except BoxOfficeError:  # a service went down while we looked
@@ -628,3 +640,9 @@ def _no_saga_midway(conn: Any) -> bool:
         select(func.count()).select_from(BOOKINGS).where(BOOKINGS.c.status.not_in(saga.TERMINAL))
     ).scalar_one()
     return midway == 0
+
+
+def _pending_count(conn: Any) -> int:
+    from backend.messaging.journal import pending_count
+
+    return pending_count(conn)

@@ -88,6 +88,8 @@ class ShowtimeSummary:
     seats_free: int
     seats_held: int
     seats_sold: int
+    #: False while the history view is not up yet: the counts are then only capacity.
+    counts_known: bool = True
 
 
 @dataclass(frozen=True, slots=True)

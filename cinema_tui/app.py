@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 from zoneinfo import ZoneInfo
 
 from textual import on
@@ -79,21 +80,32 @@ class BoxOfficeApp(App[int]):
     # --- start and stop -------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from cinema_tui.screens.loading import LoadingScreen
+        """Show the programme at once (it is only files); start the services meanwhile."""
+        from cinema_tui.screens.loading import StartupFailedScreen
+        from cinema_tui.screens.now_showing import NowShowingScreen
 
         self.title = self.t("app.title")
-        self.push_screen(LoadingScreen())
+        try:
+            self.office.catalog  # noqa: B018 - loads and checks the data files now
+        except BoxOfficeError as exc:
+            self.push_screen(StartupFailedScreen(human_message(exc, self.lang)))
+            return
+        self.push_screen(NowShowingScreen())
+        self._check_size(self.size.width, self.size.height)
         self.run_worker(self._start_backend(), name="backend-start", exit_on_error=False)
 
     async def _start_backend(self) -> None:
         if self.office.runtime is None:
+            # SQLAlchemy and the services load off the event loop, while the clerk
+            # already sees the programme.
+            await asyncio.to_thread(importlib.import_module, "backend.bootstrap")
             await self.office.start()
         gc.freeze()  # what start-up built lives for the whole session: keep it out of GC passes
         self.backend_ready.set()
-        from cinema_tui.screens.now_showing import NowShowingScreen
-
-        await self.switch_screen(NowShowingScreen())
-        self._check_size(self.size.width, self.size.height)
+        for screen in self.screen_stack:
+            reload = getattr(screen, "backend_started", None)
+            if reload is not None:
+                reload()
 
     async def on_unmount(self) -> None:
         await self.office.close()

@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.engine import Connection
@@ -91,12 +91,7 @@ DEAD_LETTERS: Table = DeadLetterRow.__table__  # type: ignore[assignment]
 JOURNAL_TABLES: list[Table] = [OUTBOX, DELIVERIES, PROCESSED, DEAD_LETTERS]
 
 
-def to_epoch(when: datetime) -> float:
-    return when.timestamp()
-
-
-def from_epoch(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, timezone.utc)
+from backend.runtime.clock import from_epoch, to_epoch  # noqa: E402,F401 - re-exported
 
 
 class Tx:

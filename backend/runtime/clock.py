@@ -14,6 +14,16 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 
+def to_epoch(when: datetime) -> float:
+    """Seconds since the epoch, as stored in the databases."""
+    return when.timestamp()
+
+
+def from_epoch(seconds: float) -> datetime:
+    """A stored epoch time back as an aware UTC datetime."""
+    return datetime.fromtimestamp(seconds, timezone.utc)
+
+
 class Clock(Protocol):
     """Source of wall-clock and monotonic time."""
 

@@ -1,23 +1,11 @@
-"""Shown while the backend starts (and, if it cannot, why not)."""
+"""Shown when the box office cannot start: why, in one sentence, and how to leave."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Center, Middle
 from textual.screen import Screen
-from textual.widgets import LoadingIndicator, Static
-
-
-class LoadingScreen(Screen[None]):
-    """The box office is opening."""
-
-    def compose(self) -> ComposeResult:
-        with Middle():
-            with Center():
-                yield Static(self.app.t("app.title"), id="loading-title")
-            with Center():
-                yield Static(self.app.t("app.loading"), id="loading-message")
-            yield LoadingIndicator(id="loading-indicator")
+from textual.widgets import Static
 
 
 class StartupFailedScreen(Screen[None]):

@@ -34,6 +34,7 @@ register(
         "now.col.free": ("잔여", "Free"),
         "now.started": ("시작됨", "started"),
         "now.soldout": ("매진", "sold out"),
+        "now.starting": ("매표소를 여는 중입니다. 잠시만 기다리세요.", "The box office is opening; one moment."),
         "now.hint": (
             "Enter: 좌석 선택   [ ]: 날짜 이동   F3: 예매 조회   F4: 내역   F1: 도움말",
             "Enter: choose seats   [ ]: change day   F3: find   F4: history   F1: help",
@@ -49,6 +50,8 @@ RATING_STYLE = {"ALL": "green", "12": "cyan", "15": "yellow", "18": "bold red"}
 
 def occupancy_bar(show: ShowtimeSummary, width: int = 10) -> Text:
     """▰ sold, ▱ free (held shown as sold-ish in yellow), then the percentage."""
+    if not show.counts_known:
+        return Text("·" * width + "    …", style="dim")
     taken = show.seats_sold + show.seats_held
     ratio = taken / show.capacity if show.capacity else 0
     sold_cells = round(width * show.seats_sold / show.capacity) if show.capacity else 0
@@ -108,6 +111,11 @@ class NowShowingScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.load()
 
+    def backend_started(self) -> None:
+        """The services are up: fill in how full each show is."""
+        self.shows = []
+        self.load()
+
     def _columns(self) -> None:
         t = self.app.t  # type: ignore[attr-defined]
         table = self.query_one("#showtimes", DataTable)
@@ -154,7 +162,8 @@ class NowShowingScreen(Screen[None]):
             started = show.starts_at <= now
             style = "dim" if started else ""
             free = (
-                t("now.started") if started
+                "…" if not show.counts_known
+                else t("now.started") if started
                 else t("now.soldout") if show.seats_free == 0 else str(show.seats_free)
             )
             table.add_row(
@@ -190,6 +199,9 @@ class NowShowingScreen(Screen[None]):
     async def _show_chosen(self, event: DataTable.RowSelected) -> None:
         show = next((s for s in self.shows if s.id == event.row_key.value), None)
         if show is None:
+            return
+        if not self.app.backend_ready.is_set():  # type: ignore[attr-defined]
+            self.app.notify(self.app.t("now.starting"), timeout=3)  # type: ignore[attr-defined]
             return
         if show.starts_at <= self.app.office.clock.now():  # type: ignore[attr-defined]
             self.app.notify(self.app.t("now.started"), severity="warning")  # type: ignore[attr-defined]

@@ -19,25 +19,13 @@ from backend.messaging.journal import Tx
 from backend.messaging.messages import INFORMATION
 from backend.runtime.clock import Clock
 from backend.services.base import Postman, Service
+from backend.services.information.status import STATUS_RANK
 from backend.storage import SQL, run
 from backend.services.information.model import BLOCKED_VIEW, BOOKING_VIEW, SEAT_VIEW, TIMELINE
 
 #: How long a show's seat states may be served from memory (other processes' changes).
 SEAT_CACHE_S = 0.3
 
-#: Status order: the view never moves a booking backwards.
-STATUS_RANK = {
-    "PAYMENT_PENDING": 0,
-    "PAYMENT_UNKNOWN": 1,
-    "PAID": 2,
-    "FAILED": 2,
-    "COMPLETED": 3,
-    "REJECTING": 4,
-    "CANCELLING": 4,
-    "RELEASING": 5,
-    "REJECTED": 6,
-    "CANCELLED": 6,
-}
 
 
 class InformationService(Service):
