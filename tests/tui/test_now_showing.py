@@ -131,3 +131,24 @@ async def test_a_service_given_up_on_is_said_plainly(make_app):
         await wait_for(pilot, lambda: "Cinema failed" in line())
         toasts = lambda: " ".join(str(t.render()) for t in app.screen.query("Toast"))  # noqa: E731
         await wait_for(pilot, lambda: "no longer restarted automatically" in toasts())
+
+
+async def test_light_and_dark_themes(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        assert app.theme == "textual-dark"
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-light"
+        await pilot.press("ctrl+t")
+        assert app.theme == "textual-dark"
+
+
+async def test_programme_shows_before_the_services_are_up(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, NowShowingScreen)  # drawn from the catalog at once
+        await started(pilot)
+        assert all(s.counts_known for s in screen.shows)
