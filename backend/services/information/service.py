@@ -8,6 +8,7 @@ arrive in the order they were written.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -43,6 +44,8 @@ class InformationService(Service):
     ) -> None:
         super().__init__(INFORMATION, url, clock=clock, postman=postman, mailbox_size=mailbox_size)
         self._seat_cache: dict[str, tuple[float, dict[str, str], set[str]]] = {}
+        self._seat_loading: dict[str, asyncio.Future[tuple[dict[str, str], set[str]]]] = {}
+        self._seat_changes: dict[str, int] = {}
 
     # --- shared steps -------------------------------------------------------------------
 
@@ -274,7 +277,8 @@ class InformationService(Service):
 
     def after_commit(self, tx: Tx) -> None:
         for key in tx.touched:
-            self._seat_cache.pop(key, None)
+            if self._seat_cache.pop(key, None) is not None or key in self._seat_loading:
+                self._seat_changes[key] = self._seat_changes.get(key, 0) + 1
 
     async def seat_snapshot(self, show_id: str) -> tuple[dict[str, str], set[str]]:
         """(seat -> held/sold, seats out of service) of a show, from a short-lived cache.
@@ -287,9 +291,26 @@ class InformationService(Service):
         now = time.monotonic()
         if hit is not None and now - hit[0] < SEAT_CACHE_S:
             return hit[1], hit[2]
-        taken = {r.seat: r.state for r in await self.seats(show_id)}
-        blocked = await self.blocked(show_id)
-        self._seat_cache[show_id] = (now, taken, blocked)
+        loading = self._seat_loading.get(show_id)
+        if loading is not None:  # many terminals asking at once: one read serves them all
+            return await asyncio.shield(loading)
+        future: asyncio.Future[tuple[dict[str, str], set[str]]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._seat_loading[show_id] = future
+        changes = self._seat_changes.get(show_id, 0)
+        try:
+            taken = {r.seat: r.state for r in await self.seats(show_id)}
+            blocked = await self.blocked(show_id)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # the waiters (if any) get it; nobody else must
+            raise
+        finally:
+            self._seat_loading.pop(show_id, None)
+        if self._seat_changes.get(show_id, 0) == changes:  # nothing changed while reading
+            self._seat_cache[show_id] = (now, taken, blocked)
+        future.set_result((taken, blocked))
         return taken, blocked
 
     async def seats(self, show_id: str) -> list[Any]:
