@@ -83,6 +83,26 @@ class Settings(BaseSettings):
     payment_capacity: int = Field(100, ge=1)
     payment_seed: int | None = None
 
+    # serving the app to remote terminals (read by ``cinema-tui serve-ssh`` / ``serve-web``;
+    # kept here so one settings file configures the whole box office)
+    ssh_host: str = "127.0.0.1"
+    ssh_port: int = Field(2222, ge=0, le=65535)
+    ssh_mode: str = "clerk"
+    ssh_authorized_keys: Path | None = None  # None = <data_dir>/ssh/authorized_keys
+    ssh_max_sessions: int = Field(20, ge=1, le=1000)
+    ssh_connections_per_minute: int = Field(20, ge=1)
+    ssh_idle_timeout_s: float = Field(900.0, gt=0)
+    ssh_max_session_s: float = Field(4 * 3600.0, gt=0)
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(8000, ge=0, le=65535)
+
+    @field_validator("ssh_mode")
+    @classmethod
+    def _ssh_mode(cls, value: str) -> str:
+        if value not in ("clerk", "demo"):
+            raise ValueError("must be clerk or demo")
+        return value
+
     @field_validator("breaker_window")
     @classmethod
     def _window(cls, value: str) -> str:
@@ -97,7 +117,7 @@ class Settings(BaseSettings):
             raise ValueError("must be ko or en")
         return value
 
-    @field_validator("data_dir", "catalog_dir", mode="before")
+    @field_validator("data_dir", "catalog_dir", "ssh_authorized_keys", mode="before")
     @classmethod
     def _expand(cls, value: Any) -> Any:
         if isinstance(value, str) and value:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import importlib
+import time
 from zoneinfo import ZoneInfo
 
-from textual import on
+from textual import events, on
 from textual.app import App
 from textual.binding import Binding
 from textual.events import Resize
@@ -25,6 +26,7 @@ from backend.runtime.clock import Clock
 from cinema_tui import i18n
 from cinema_tui.errors import human_message
 from cinema_tui.format import won
+from cinema_tui.session_limits import SessionLimits
 
 MIN_WIDTH = 80
 MIN_HEIGHT = 24
@@ -63,6 +65,9 @@ class BoxOfficeApp(App[int]):
         self.backend_ready = asyncio.Event()
         self._too_small_shown = False
         self.theme = "textual-dark"
+        #: set when served over SSH: the limits the server will enforce (we warn first)
+        self.session_limits = SessionLimits.from_environment()
+        self._last_input = time.monotonic()
 
     # --- text -----------------------------------------------------------------------------
 
@@ -92,7 +97,22 @@ class BoxOfficeApp(App[int]):
             return
         self.push_screen(NowShowingScreen())
         self._check_size(self.size.width, self.size.height)
+        if self.session_limits is not None:
+            self.set_interval(1.0, self._warn_of_session_limits, name="session-limits")
         self.run_worker(self._start_backend(), name="backend-start", exit_on_error=False)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
+            self._last_input = time.monotonic()
+            if self.session_limits is not None:
+                self.session_limits.input_seen()
+        await super().on_event(event)
+
+    def _warn_of_session_limits(self) -> None:
+        assert self.session_limits is not None
+        message = self.session_limits.warning(time.monotonic() - self._last_input, self.lang)
+        if message:
+            self.notify(message, severity="warning", timeout=30)
 
     async def _start_backend(self) -> None:
         if self.office.runtime is None:

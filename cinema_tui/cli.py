@@ -1,17 +1,35 @@
 """``cinema-tui``: start the box office on the bundled demo cinema (or your own).
 
-Argument and settings problems are printed as one sentence and exit with status 2;
-a traceback never reaches the clerk's terminal.
+``cinema-tui serve-ssh`` and ``cinema-tui serve-web`` serve it to other terminals and to
+browsers. Argument and settings problems are printed as one sentence and exit with
+status 2; a traceback never reaches the clerk's terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from backend.errors import BoxOfficeError
 from backend.settings import Settings, default_config_file, default_data_dir
+
+
+def _common(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """The options every command takes; a subcommand's copies default to SUPPRESS so that
+    ``cinema-tui --data-dir X serve-ssh`` keeps X."""
+    parser.add_argument(
+        "--data-dir", type=Path, default=default,
+        help=f"where all state is kept (default: {default_data_dir()})",
+    )
+    parser.add_argument(
+        "--config", type=Path, default=default,
+        help=f"settings file in TOML (default: {default_config_file()} if it exists)",
+    )
+    parser.add_argument("--lang", choices=("ko", "en"), default=default,
+                        help="language of the UI")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,29 +38,71 @@ def build_parser() -> argparse.ArgumentParser:
         description="행복 Cinema box office: sell seats, take payment, cancel and refund, "
         "and see every booking's history, from the keyboard.",
     )
+    _common(parser)
     parser.add_argument(
-        "--data-dir", type=Path, default=None,
-        help=f"where all state is kept (default: {default_data_dir()})",
+        "--demo", action="store_true",
+        help="a fresh demo cinema in a temporary directory, removed when the app quits",
     )
-    parser.add_argument(
-        "--config", type=Path, default=None,
-        help=f"settings file in TOML (default: {default_config_file()} if it exists)",
+    commands = parser.add_subparsers(dest="command", metavar="{serve-ssh,serve-web}")
+    ssh = commands.add_parser(
+        "serve-ssh", help="serve the box office over SSH",
+        description="Serve the box office to SSH clients: each session gets its own app.",
     )
-    parser.add_argument("--lang", choices=("ko", "en"), default=None, help="language of the UI")
+    _common(ssh, argparse.SUPPRESS)
+    ssh.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    ssh.add_argument("--port", type=int, default=None, help="port (default 2222; 0 = any free)")
+    ssh.add_argument("--mode", choices=("clerk", "demo"), default=None,
+                     help="clerk: keys from the authorized-keys file, shared data; "
+                          "demo: anyone, a fresh private cinema per session")
+    web = commands.add_parser(
+        "serve-web", help="serve the box office to a browser (textual-serve)",
+        description="Serve the box office to web browsers, for demos.",
+    )
+    _common(web, argparse.SUPPRESS)
+    web.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    web.add_argument("--port", type=int, default=None, help="port (default 8000)")
+    web.add_argument("--demo", action="store_true",
+                     help="each browser tab gets its own fresh demo cinema")
     return parser
 
 
-def load_settings(args: argparse.Namespace) -> Settings:
-    return Settings.load(args.config, data_dir=args.data_dir, language=args.lang)
+def load_settings(args: argparse.Namespace, data_dir: Path | None = None) -> Settings:
+    overrides: dict[str, object] = {}
+    if args.command == "serve-ssh":
+        overrides = {"ssh_host": args.host, "ssh_port": args.port, "ssh_mode": args.mode}
+    elif args.command == "serve-web":
+        overrides = {"web_host": args.host, "web_port": args.port}
+    return Settings.load(
+        args.config, data_dir=data_dir or args.data_dir, language=args.lang, **overrides
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    demo_dir = None
+    if args.command is None and args.demo:
+        demo_dir = Path(tempfile.mkdtemp(prefix="cinema-demo-"))
     try:
-        settings = load_settings(args)
-    except BoxOfficeError as exc:
-        print(f"cinema-tui: {exc}", file=sys.stderr)
-        return 2
+        try:
+            settings = load_settings(args, demo_dir)
+        except BoxOfficeError as exc:
+            print(f"cinema-tui: {exc}", file=sys.stderr)
+            return 2
+        if args.command == "serve-ssh":
+            from cinema_tui.serve.ssh_server import serve_ssh
+
+            return serve_ssh(settings, args.config)
+        if args.command == "serve-web":
+            from cinema_tui.serve.web import serve_web
+
+            return serve_web(settings, args.config, demo=args.demo)
+        return run_app(settings)
+    finally:
+        if demo_dir is not None:
+            shutil.rmtree(demo_dir, ignore_errors=True)
+
+
+def run_app(settings: Settings) -> int:
     from cinema_tui.app import create_app
 
     app = create_app(settings)

@@ -1,0 +1,249 @@
+"""``cinema-tui serve-ssh``: the box office for anyone with an SSH client.
+
+Two modes, chosen by the ``ssh_mode`` setting:
+
+* **clerk** — public-key authentication against an authorized-keys file (re-read at
+  every login, so adding a clerk needs no restart); every session works on the cinema's
+  one data directory, as several box-office processes safely can.
+* **demo** — anyone may connect (any key, or keyboard-interactive without a password);
+  each session gets a fresh demo cinema in a private temporary directory, removed when
+  the session ends.
+
+Only interactive sessions are served: no shell, no commands, no port or agent or X11
+forwarding, no SFTP or SCP. Connections per address, sessions at once, idle time and
+session length are limited by settings. One log line per session start and end;
+keystrokes are never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import asyncssh
+
+from backend.errors import ConfigError
+from backend.settings import Settings
+from cinema_tui.serve.host_key import load_or_create_host_key
+from cinema_tui.serve.limits import ConnectionRateLimit, SessionSlots
+from cinema_tui.serve.ssh_session import RICH_TERMS, BoxOfficeSession
+
+log = logging.getLogger("cinema_tui.serve")
+
+
+class ServeContext:
+    """What every connection of one server shares: settings, limits, the key file."""
+
+    def __init__(self, settings: Settings, config_file: Path | None) -> None:
+        self.settings = settings
+        self.config_file = config_file
+        self.mode = settings.ssh_mode
+        self.host = settings.ssh_host
+        self.port = settings.ssh_port
+        self.idle_timeout_s = settings.ssh_idle_timeout_s
+        self.max_session_s = settings.ssh_max_session_s
+        self.slots = SessionSlots(settings.ssh_max_sessions)
+        self.rate = ConnectionRateLimit(settings.ssh_connections_per_minute)
+        self.authorized_keys = (settings.ssh_authorized_keys
+                                or settings.data_dir / "ssh" / "authorized_keys")
+
+    def connect_hint(self, username: str | None = None) -> str:
+        host = self.host if self.host not in ("0.0.0.0", "::", "") else "<this host>"
+        user = f"{username or 'clerk'}@" if self.mode == "clerk" else ""
+        port = f"-p {self.port} " if self.port != 22 else ""
+        return f"ssh -t {port}{user}{host}"
+
+    def clerk_keys(self) -> asyncssh.SSHAuthorizedKeys | None:
+        """The authorized keys as the file says now (None: missing or unreadable)."""
+        try:
+            return asyncssh.read_authorized_keys(str(self.authorized_keys))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, asyncssh.KeyImportError) as exc:
+            log.error("authorized keys %s cannot be read: %s", self.authorized_keys, exc)
+            return None
+
+    def app_arguments(self, demo_dir: str | None) -> list[str]:
+        language = ["--lang", self.settings.language]
+        if demo_dir is not None:
+            return ["--data-dir", demo_dir, *language]
+        config = ["--config", str(self.config_file)] if self.config_file else []
+        return ["--data-dir", str(self.settings.data_dir), *config, *language]
+
+    def app_environment(self, term: str, client_env: dict[str, str],
+                        started_monotonic: float) -> dict[str, str]:
+        """The app's environment: the server's, less what must not leak, plus the
+        client's terminal and the session's limits (the app warns before they bite)."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SSH_")}
+        if self.mode == "demo":  # a demo cinema must not reach the real databases
+            env = {k: v for k, v in env.items() if not k.startswith("CINEMA_")}
+        env.update(TERM=term, LANG="C.UTF-8", LC_ALL="C.UTF-8", PYTHONIOENCODING="utf-8")
+        env.pop("COLORTERM", None)
+        if "COLORTERM" in client_env:
+            env["COLORTERM"] = client_env["COLORTERM"]
+        elif any(word in term for word in RICH_TERMS):
+            env["COLORTERM"] = "truecolor"
+        if "NO_COLOR" in client_env:
+            env["NO_COLOR"] = client_env["NO_COLOR"]
+        ends_at = time.time() + self.max_session_s - (time.monotonic() - started_monotonic)
+        env["CINEMA_SESSION_ENDS_AT"] = f"{ends_at:.0f}"
+        env["CINEMA_SESSION_IDLE_TIMEOUT_S"] = f"{self.idle_timeout_s:g}"
+        return env
+
+
+class ConnectionGuard(asyncssh.SSHServer):
+    """One per connection: the rate limit, authentication, and what may be opened."""
+
+    def __init__(self, context: ServeContext) -> None:
+        self._context = context
+        self._conn: asyncssh.SSHServerConnection | None = None
+        self.address = "?"
+        self.peer = "?"
+        self.username = "-"
+        self.fingerprint = "-"
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._conn = conn
+        peer = conn.get_extra_info("peername") or ("?", 0)
+        self.address = str(peer[0])
+        self.peer = f"{peer[0]}:{peer[1]}"
+
+    def begin_auth(self, username: str) -> bool:
+        self.username = username
+        rate = self._context.rate
+        if not rate.admit(self.address):
+            wait = max(1, round(rate.retry_after_s(self.address)))
+            log.info("connection refused %s reason=rate-limit", self.peer)
+            assert self._conn is not None
+            self._conn.disconnect(
+                asyncssh.DISC_TOO_MANY_CONNECTIONS,
+                f"Too many connections from {self.address}: at most {rate.per_minute} a "
+                f"minute. Please try again in {wait} s.",
+            )
+        return True
+
+    # -- authentication ---------------------------------------------------------------
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        fingerprint = key.get_fingerprint()
+        if self._context.mode == "demo":
+            self.fingerprint = fingerprint
+            return True
+        keys = self._context.clerk_keys()
+        if keys is not None and keys.validate(key, self.address, self.address) is not None:
+            self.fingerprint = fingerprint
+            return True
+        log.info("key refused %s user=%s key=%s", self.peer, username, fingerprint)
+        return False
+
+    def kbdint_auth_supported(self) -> bool:
+        return self._context.mode == "demo"
+
+    def get_kbdint_challenge(self, username: str, lang: str, submethods: str) -> bool:
+        return True  # demo: in without a password
+
+    def password_auth_supported(self) -> bool:
+        return False
+
+    # -- what may be opened: one interactive session, nothing else -----------------------
+    def session_requested(self) -> BoxOfficeSession:
+        return BoxOfficeSession(self._context, self)
+
+    def connection_requested(self, *args: object) -> bool:
+        return False
+
+    def server_requested(self, *args: object) -> bool:
+        return False
+
+    def unix_connection_requested(self, *args: object) -> bool:
+        return False
+
+    def unix_server_requested(self, *args: object) -> bool:
+        return False
+
+
+async def start_ssh_server(
+    settings: Settings, config_file: Path | None = None,
+    say: Callable[[str], None] = print,
+) -> asyncssh.SSHAcceptor:
+    """Listen and return the acceptor; ``say`` gets the lines an operator needs."""
+    context = ServeContext(settings, config_file)
+    if context.mode == "clerk" and context.authorized_keys.exists():
+        try:
+            asyncssh.read_authorized_keys(str(context.authorized_keys))
+        except (OSError, ValueError, asyncssh.KeyImportError) as exc:
+            raise ConfigError(f"{context.authorized_keys}: not a valid authorized-keys "
+                              f"file ({exc}).") from exc
+    host_key, key_path, created = load_or_create_host_key(settings.data_dir)
+    try:
+        acceptor = await asyncssh.create_server(
+            lambda: ConnectionGuard(context),
+            context.host,
+            context.port,
+            server_host_keys=[host_key],
+            encoding=None,
+            line_editor=False,
+            allow_scp=False,
+            agent_forwarding=False,
+            x11_forwarding=False,
+            login_timeout=60,
+            keepalive_interval=30,
+        )
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {context.host}:{context.port}: "
+                          f"{exc.strerror or exc}.") from exc
+    context.port = acceptor.sockets[0].getsockname()[1]
+    say(f"행복 Cinema box office over SSH on {context.host}:{context.port} "
+        f"({context.mode} mode)")
+    say(f"host key {host_key.get_fingerprint()} ({'new, ' if created else ''}{key_path})")
+    if context.mode == "clerk":
+        if not context.authorized_keys.exists():
+            context.authorized_keys.parent.mkdir(parents=True, exist_ok=True)
+            say(f"no clerk keys yet: add each clerk's public key (one line of their "
+                f"~/.ssh/id_ed25519.pub) to {context.authorized_keys}")
+        else:
+            say(f"clerk keys: {context.authorized_keys}")
+    say(f"connect with: {context.connect_hint()}")
+    return acceptor
+
+
+def configure_logging() -> None:
+    """One line per session event on stderr; asyncssh's own chatter only when it matters."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
+
+
+def serve_ssh(settings: Settings, config_file: Path | None = None) -> int:
+    """Run the SSH server until interrupted; returns the process exit status."""
+    configure_logging()
+
+    async def main() -> None:
+        acceptor = await start_ssh_server(
+            settings, config_file, say=lambda line: print(line, flush=True)
+        )
+        try:
+            await acceptor.wait_closed()
+        finally:
+            acceptor.close()
+
+    try:
+        asyncio.run(main())
+    except ConfigError as exc:
+        print(f"cinema-tui: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        with contextlib.suppress(Exception):
+            print("stopped.", file=sys.stderr)
+        return 0
+    return 0

@@ -1,0 +1,229 @@
+"""One SSH session: the box office app on a pty, bridged to the client's channel.
+
+A session only ever runs the app. A request without a terminal, or with a command, is
+answered with one line telling how to connect and closed: nothing the client sends is
+ever executed. The session ends when the app quits (its exit status goes back to the
+client), when the client goes away, when the clerk has been idle too long, or when the
+session has lasted its maximum; in the last two cases the app is stopped, the terminal is
+put back in order and a line says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import tempfile
+import time
+from typing import TYPE_CHECKING
+
+import asyncssh
+
+from cinema_tui.serve.app_process import TERMINAL_RESET, AppProcess, app_command
+
+if TYPE_CHECKING:
+    from cinema_tui.serve.ssh_server import ConnectionGuard, ServeContext
+
+log = logging.getLogger("cinema_tui.serve")
+
+#: Colour: SSH forwards TERM but not COLORTERM, so a client that says it has 256 colours
+#: is taken to have 24-bit colour (true of every current terminal emulator). A client
+#: that sends its own COLORTERM (``ssh -o SetEnv=COLORTERM=...``) is believed instead.
+RICH_TERMS = ("256color", "truecolor", "direct", "kitty", "alacritty", "wezterm", "ghostty")
+
+
+def _minutes(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds:.0f} seconds"
+
+
+class BoxOfficeSession(asyncssh.SSHServerSession):
+    """Bridges one SSH channel and one ``AppProcess``; enforces the session limits."""
+
+    def __init__(self, context: ServeContext, guard: ConnectionGuard) -> None:
+        self._context = context
+        self._guard = guard
+        self._chan: asyncssh.SSHServerChannel | None = None
+        self._term: str | None = None
+        self._size = (80, 24)
+        self._command: str | None = None
+        self._app: AppProcess | None = None
+        self._last_input = time.monotonic()
+        self._client_gone = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # -- what the client asks for -----------------------------------------------------
+    def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
+        self._chan = chan
+
+    def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
+                      term_modes: object) -> bool:
+        self._term = term_type or "xterm-256color"
+        if term_size[0] > 0 and term_size[1] > 0:
+            self._size = (term_size[0], term_size[1])
+        return True
+
+    def shell_requested(self) -> bool:
+        return True
+
+    def exec_requested(self, command: str) -> bool:
+        self._command = command  # never run: answered with how to connect
+        return True
+
+    def subsystem_requested(self, subsystem: str) -> bool:
+        return False  # no SFTP, no anything else
+
+    def session_started(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def data_received(self, data: bytes, datatype: object) -> None:
+        self._last_input = time.monotonic()
+        if self._app is not None:
+            self._app.write(data)
+
+    def terminal_size_changed(self, width: int, height: int, pixwidth: int,
+                              pixheight: int) -> None:
+        self._size = (width, height)
+        if self._app is not None:
+            self._app.resize(width, height)
+
+    def eof_received(self) -> bool:
+        return True  # keep the channel open: the app decides when it is over
+
+    def pause_writing(self) -> None:
+        if self._app is not None:
+            self._app.pause_output()
+
+    def resume_writing(self) -> None:
+        if self._app is not None:
+            self._app.resume_output()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._client_gone.set()
+
+    # -- the session --------------------------------------------------------------------
+    async def _run(self) -> None:
+        context = self._context
+        if self._command is not None or self._term is None:
+            what = "runs no commands" if self._command is not None else "needs a terminal"
+            self._finish(
+                1,
+                f"행복 Cinema box office {what}. Connect with: "
+                f"{context.connect_hint(self._guard.username)}",
+            )
+            log.info("session refused %s user=%s key=%s mode=%s reason=%s",
+                     self._guard.peer, self._guard.username, self._guard.fingerprint,
+                     context.mode, "command" if self._command is not None else "no-terminal")
+            return
+        if not context.slots.take():
+            most = context.slots.maximum
+            self._finish(1, f"The box office is full: at most {most} "
+                            f"session{'s' if most != 1 else ''} at once. Please try again "
+                            "in a few minutes.")
+            log.info("session refused %s user=%s key=%s mode=%s reason=full",
+                     self._guard.peer, self._guard.username, self._guard.fingerprint,
+                     context.mode)
+            return
+        started = time.monotonic()
+        data_dir: str | None = None
+        reason, status = "error", 1
+        try:
+            if context.mode == "demo":
+                data_dir = tempfile.mkdtemp(prefix="cinema-demo-")
+            app = AppProcess(self._write)
+            self._app = app
+            await app.start(
+                app_command(*context.app_arguments(data_dir)),
+                env=context.app_environment(self._term, self._chan_environment(), started),
+                columns=self._size[0],
+                rows=self._size[1],
+                cwd=data_dir or None,
+            )
+            log.info("session start %s user=%s key=%s mode=%s term=%s size=%dx%d pid=%s",
+                     self._guard.peer, self._guard.username, self._guard.fingerprint,
+                     context.mode, self._term, *self._size, app.pid)
+            reason, status = await self._supervise(app, started)
+        except Exception as exc:  # the server keeps serving whatever one session does
+            log.error("session failed %s: %s", self._guard.peer, exc)
+            self._finish(1, "The box office could not be started for this session. "
+                            "Please try again; if it keeps happening, tell the operator.",
+                         reset=True)
+        finally:
+            if self._app is not None:
+                await self._app.stop()
+            context.slots.give_back()
+            if data_dir is not None:
+                shutil.rmtree(data_dir, ignore_errors=True)
+            log.info("session end %s user=%s key=%s mode=%s duration=%.1fs reason=%s "
+                     "status=%s", self._guard.peer, self._guard.username,
+                     self._guard.fingerprint, context.mode, time.monotonic() - started,
+                     reason, status)
+
+    async def _supervise(self, app: AppProcess, started: float) -> tuple[str, int]:
+        """Wait for the first of: app exit, client gone, idle timeout, session limit."""
+        context = self._context
+        app_done = asyncio.ensure_future(app.wait())
+        gone = asyncio.ensure_future(self._client_gone.wait())
+        try:
+            while True:
+                now = time.monotonic()
+                idle_left = self._last_input + context.idle_timeout_s - now
+                total_left = started + context.max_session_s - now
+                if idle_left <= 0 or total_left <= 0:
+                    await app.stop()
+                    if idle_left <= 0:
+                        why = ("Disconnected: no key was pressed for "
+                               f"{_minutes(context.idle_timeout_s)}.")
+                        reason = "idle"
+                    else:
+                        why = ("Disconnected: sessions last at most "
+                               f"{_minutes(context.max_session_s)}. Connect again to go on.")
+                        reason = "time-limit"
+                    self._finish(0, why, reset=True)
+                    return reason, 0
+                await asyncio.wait({app_done, gone}, timeout=min(idle_left, total_left),
+                                   return_when=asyncio.FIRST_COMPLETED)
+                if app_done.done():
+                    status = app_done.result()
+                    if status == 0:
+                        self._finish(0)
+                        return "quit", 0
+                    code = status if status > 0 else 128 - status
+                    self._finish(code, "The box office stopped unexpectedly "
+                                       f"(exit status {status}). Connect again to start it "
+                                       "anew; nothing already paid is lost.", reset=True)
+                    return "crash", code
+                if gone.done():
+                    return "hangup", -1
+        finally:
+            for task in (app_done, gone):
+                task.cancel()
+
+    # -- talking to the client ----------------------------------------------------------
+    def _chan_environment(self) -> dict[str, str]:
+        try:
+            return dict(self._chan.get_environment()) if self._chan else {}
+        except Exception:
+            return {}
+
+    def _write(self, data: bytes) -> None:
+        if self._chan is not None and not self._client_gone.is_set():
+            try:
+                self._chan.write(data)
+            except (asyncssh.Error, OSError, BrokenPipeError):
+                pass
+
+    def _finish(self, status: int, message: str | None = None, *, reset: bool = False) -> None:
+        """Restore the terminal if asked, say ``message`` on its own line, then exit."""
+        if self._chan is None or self._client_gone.is_set():
+            return
+        try:
+            if reset:
+                self._chan.write(TERMINAL_RESET)
+            if message:  # after a full-screen app, start on a fresh line
+                self._chan.write(f"{chr(13) + chr(10) if reset else ''}{message}\r\n".encode())
+            self._chan.exit(status)
+        except (asyncssh.Error, OSError, BrokenPipeError):
+            pass
+
