@@ -18,9 +18,9 @@ keystrokes are never logged.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -49,6 +49,8 @@ class ServeContext:
         self.idle_timeout_s = settings.ssh_idle_timeout_s
         self.max_session_s = settings.ssh_max_session_s
         self.slots = SessionSlots(settings.ssh_max_sessions)
+        #: running sessions, so that stopping the server can end each one cleanly
+        self.sessions: set[asyncio.Task[None]] = set()
         self.rate = ConnectionRateLimit(settings.ssh_connections_per_minute)
         self.authorized_keys = (settings.ssh_authorized_keys
                                 or settings.data_dir / "ssh" / "authorized_keys")
@@ -173,8 +175,8 @@ class ConnectionGuard(asyncssh.SSHServer):
 async def start_ssh_server(
     settings: Settings, config_file: Path | None = None,
     say: Callable[[str], None] = print,
-) -> asyncssh.SSHAcceptor:
-    """Listen and return the acceptor; ``say`` gets the lines an operator needs."""
+) -> tuple[asyncssh.SSHAcceptor, ServeContext]:
+    """Listen; ``say`` gets the lines an operator needs."""
     context = ServeContext(settings, config_file)
     if context.mode == "clerk" and context.authorized_keys.exists():
         try:
@@ -212,7 +214,7 @@ async def start_ssh_server(
         else:
             say(f"clerk keys: {context.authorized_keys}")
     say(f"connect with: {context.connect_hint()}")
-    return acceptor
+    return acceptor, context
 
 
 def configure_logging() -> None:
@@ -229,13 +231,22 @@ def serve_ssh(settings: Settings, config_file: Path | None = None) -> int:
     configure_logging()
 
     async def main() -> None:
-        acceptor = await start_ssh_server(
+        acceptor, context = await start_ssh_server(
             settings, config_file, say=lambda line: print(line, flush=True)
         )
-        try:
-            await acceptor.wait_closed()
-        finally:
-            acceptor.close()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        # Stop taking connections, end every session (each stops its app, restores its
+        # client's terminal as the connection closes, removes its demo directory).
+        acceptor.close()
+        for task in list(context.sessions):
+            task.cancel()
+        if context.sessions:
+            await asyncio.wait(context.sessions, timeout=10)
+        log.info("server stopped")
 
     try:
         asyncio.run(main())
@@ -243,7 +254,5 @@ def serve_ssh(settings: Settings, config_file: Path | None = None) -> int:
         print(f"cinema-tui: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        with contextlib.suppress(Exception):
-            print("stopped.", file=sys.stderr)
         return 0
     return 0

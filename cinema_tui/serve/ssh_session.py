@@ -76,6 +76,8 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
 
     def session_started(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
+        self._context.sessions.add(self._task)
+        self._task.add_done_callback(self._context.sessions.discard)
 
     def data_received(self, data: bytes, datatype: object) -> None:
         self._last_input = time.monotonic()
@@ -144,6 +146,12 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
                      self._guard.peer, self._guard.username, self._guard.fingerprint,
                      context.mode, self._term, *self._size, app.pid)
             reason, status = await self._supervise(app, started)
+        except asyncio.CancelledError:  # the server is stopping
+            if self._app is not None:
+                await self._app.stop()
+            self._finish(0, "Disconnected: the box office server is stopping. Connect "
+                            "again in a minute.", reset=True)
+            reason, status = "server-stop", 0
         except Exception as exc:  # the server keeps serving whatever one session does
             log.error("session failed %s: %s", self._guard.peer, exc)
             self._finish(1, "The box office could not be started for this session. "

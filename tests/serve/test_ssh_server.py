@@ -370,3 +370,16 @@ def test_session_limits_are_counted_per_server(ssh_server, clerk_key, terminals,
     terminal.keys("C-q")
     assert terminal.exit_status() == 0
 
+
+
+def test_stopping_the_server_ends_sessions_cleanly(ssh_server, clerk_key, terminals, tmp_path):
+    server = ssh_server("demo")
+    terminal = terminals()
+    open_session(terminal, server.port, clerk_key, tmp_path)
+    assert len(server.demo_dirs()) == 1
+    server.process.send_signal(signal.SIGTERM)
+    terminal.wait_for("Disconnected: the box office server is stopping.")
+    assert terminal.exit_status() == 0
+    assert server.process.wait(20) == 0
+    assert not server.demo_dirs()
+    assert "reason=server-stop" in server.log() and "server stopped" in server.log()
