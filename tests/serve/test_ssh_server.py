@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import stat
+import unicodedata
 import subprocess
 from pathlib import Path
 
@@ -383,3 +384,27 @@ def test_stopping_the_server_ends_sessions_cleanly(ssh_server, clerk_key, termin
     assert server.process.wait(20) == 0
     assert not server.demo_dirs()
     assert "reason=server-stop" in server.log() and "server stopped" in server.log()
+
+
+def display_column(line: str, index: int) -> int:
+    """Terminal columns taken by ``line[:index]`` (Hangul and other wide letters take 2)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line[:index])
+
+
+def test_hangul_is_aligned_over_ssh(ssh_server, clerk_key, terminals, tmp_path):
+    server = ssh_server("demo", language="ko")
+    terminal = terminals()
+    terminal.start(ssh_command(server.port, clerk_key, "-t"), tmp_path / "exit")
+    terminal.wait_for("상영 시간표", timeout=60)
+    screen = terminal.settle()
+    columns = set()
+    for line in screen.splitlines():
+        found = re.search(r"\b\d\d:\d\d\b", line)
+        if found and ("관" in line):
+            columns.add(display_column(line, found.start()))
+    # rows with a Korean film title and rows without one put the time in one column
+    assert len(columns) == 1, screen
+    assert any("관" in line and re.search(r"[가-힣]{2,}", line.split(":")[0])
+               for line in screen.splitlines())
+    terminal.keys("C-q")
+    assert terminal.exit_status() == 0
