@@ -36,7 +36,7 @@ How to read it:
 Targets: healthy phase: zero failed bookings (no failure, no refusal); overloaded phase:
 every refusal is a ``PaymentUnavailable`` (no other failure), and refusals raised while
 the breaker is open (``BreakerOpen``) are fast: p99 < 5 ms. The app's key-to-repaint
-under overload (< 50 ms) is measured by ``bench/tui_latency.py``, not here.
+under overload (< 50 ms) is measured by ``bench/tui_under_load.py``, not here.
 """
 
 from __future__ import annotations

@@ -39,13 +39,15 @@ APP = ROOT / ".venv" / "bin" / "cinema-tui"
 class Terminal:
     """The app running in a pseudo-terminal, as a clerk's terminal would run it."""
 
-    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, extra_env: dict[str, str] | None = None,
+                 command: list[str] | None = None) -> None:
         self.started = time.perf_counter()
+        argv = command or [str(APP), "--lang", "en", "--data-dir", str(data_dir)]
         pid, fd = pty.fork()
         if pid == 0:  # the child: become the app
             env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor",
                        **(extra_env or {}))
-            os.execve(str(APP), [str(APP), "--lang", "en", "--data-dir", str(data_dir)], env)
+            os.execve(argv[0], argv, env)
         self.pid, self.fd = pid, fd
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
         self.seen = b""
