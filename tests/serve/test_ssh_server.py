@@ -408,3 +408,23 @@ def test_hangul_is_aligned_over_ssh(ssh_server, clerk_key, terminals, tmp_path):
                for line in screen.splitlines())
     terminal.keys("C-q")
     assert terminal.exit_status() == 0
+
+
+def test_a_vanished_client_stops_its_app_and_cleans_up(ssh_server, clerk_key, terminals,
+                                                       tmp_path):
+    server = ssh_server("demo")
+    terminal = terminals()
+    open_session(terminal, server.port, clerk_key, tmp_path)
+    pid = int(re.search(r"session start .* pid=(\d+)", server.log()).group(1))  # type: ignore[union-attr]
+    assert len(server.demo_dirs()) == 1
+    terminal.close()  # the clerk's terminal (and its ssh client) is gone, no goodbye
+    wait_until(lambda: "reason=hangup" in server.log(), what="the session to end")
+    def app_gone() -> bool:
+        try:
+            return "zombie" in Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:
+            return True
+
+    wait_until(app_gone, what="the app to stop")
+    assert not server.demo_dirs()
+    assert server.process.poll() is None
