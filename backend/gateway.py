@@ -61,6 +61,8 @@ if TYPE_CHECKING:  # the running parts are imported when the box office starts
 
 #: How far ahead the programme is published.
 DAYS_AHEAD = 6
+#: Every state a seat on a seat map can be in.
+SEAT_STATES = ("free", "held", "sold", "blocked")
 #: How long book/cancel wait for the history view to catch up before returning anyway.
 VIEW_WAIT = 2.0
 
@@ -80,6 +82,10 @@ class BoxOffice:
         self._breaker_clock = breaker_clock
         #: The payment breaker's recent state changes, newest last (for the Ops screen).
         self.breaker_transitions: deque[Transition] = deque(maxlen=200)
+        #: show id -> (the view's snapshot it was built from, the seat map).
+        self._maps: dict[str, tuple[Any, Any, SeatMap]] = {}
+        #: hall id -> (hall, its seats' shared SeatState rows); see ``seat_map``.
+        self._hall_states: dict[str, tuple[Any, list[tuple[str, str, dict[str, SeatState]]]]] = {}
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -197,24 +203,53 @@ class BoxOffice:
         return summaries
 
     async def seat_map(self, show_id: str) -> SeatMap:
-        """Every seat of a show with its state (from the information view)."""
+        """Every seat of a show with its state (from the information view).
+
+        A seat map is read far more often than seats change (every open map, every
+        terminal; a rush of clerks reads hundreds a second), so building one must cost
+        next to nothing: each seat's four possible ``SeatState`` rows are made once per
+        hall and shared (they are immutable), and while the view hands back the same
+        snapshot of a show the same ``SeatMap`` is handed out again.
+        """
         show = self.catalog.showtime(show_id)
         information = self._ready(self.rt.information)
         taken, out_of_service = await information.seat_snapshot(show_id)
+        cached = self._maps.get(show_id)
+        if cached is not None and cached[0] is taken and cached[1] is out_of_service:
+            return cached[2]
+        hall = show.hall
+        states = self._seat_states(hall)
         seats = tuple(
-            SeatState(
-                label=s.label,
-                row=s.row,
-                number=s.number,
-                kind=s.kind,
-                column=s.column,
-                row_index=s.row_index,
-                state=taken.get(s.label)
-                or ("blocked" if s.blocked or s.label in out_of_service else "free"),
-            )
-            for s in show.hall.seats
+            by_state[taken.get(label) or ("blocked" if label in out_of_service else base)]
+            for label, base, by_state in states
         )
-        return SeatMap(show.id, show.hall.id, show.hall.width, show.hall.rows, seats)
+        seat_map = SeatMap(show.id, hall.id, hall.width, hall.rows, seats)
+        if len(self._maps) > 256:
+            self._maps.clear()
+        self._maps[show_id] = (taken, out_of_service, seat_map)
+        return seat_map
+
+    def _seat_states(self, hall: Any) -> list[tuple[str, str, dict[str, SeatState]]]:
+        """Per seat of ``hall``: (label, state when nobody has it, its SeatState by state)."""
+        known = self._hall_states.get(hall.id)
+        if known is not None and known[0] is hall:
+            return known[1]
+        states = [
+            (
+                s.label,
+                "blocked" if s.blocked else "free",
+                {
+                    state: SeatState(
+                        label=s.label, row=s.row, number=s.number, kind=s.kind,
+                        column=s.column, row_index=s.row_index, state=state,
+                    )
+                    for state in SEAT_STATES
+                },
+            )
+            for s in hall.seats
+        ]
+        self._hall_states[hall.id] = (hall, states)
+        return states
 
     def quote(self, show_id: str, seats: Iterable[str], tickets: dict[str, int]) -> Quote:
         """The price breakdown of tickets on seats (no booking made)."""
