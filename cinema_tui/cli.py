@@ -32,6 +32,15 @@ def _common(parser: argparse.ArgumentParser, default: object = None) -> None:
                         help="language of the UI")
 
 
+def _server(commands: argparse._SubParsersAction, name: str, summary: str, description: str,
+            port_help: str) -> argparse.ArgumentParser:
+    server = commands.add_parser(name, help=summary, description=description)
+    _common(server, argparse.SUPPRESS)
+    server.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    server.add_argument("--port", type=int, default=None, help=port_help)
+    return server
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cinema-tui",
@@ -44,23 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="a fresh demo cinema in a temporary directory, removed when the app quits",
     )
     commands = parser.add_subparsers(dest="command", metavar="{serve-ssh,serve-web}")
-    ssh = commands.add_parser(
-        "serve-ssh", help="serve the box office over SSH",
-        description="Serve the box office to SSH clients: each session gets its own app.",
-    )
-    _common(ssh, argparse.SUPPRESS)
-    ssh.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
-    ssh.add_argument("--port", type=int, default=None, help="port (default 2222; 0 = any free)")
+    ssh = _server(commands, "serve-ssh", "serve the box office over SSH",
+                  "Serve the box office to SSH clients: each session gets its own app.",
+                  "port (default 2222; 0 = any free)")
     ssh.add_argument("--mode", choices=("clerk", "demo"), default=None,
                      help="clerk: keys from the authorized-keys file, shared data; "
                           "demo: anyone, a fresh private cinema per session")
-    web = commands.add_parser(
-        "serve-web", help="serve the box office to a browser (textual-serve)",
-        description="Serve the box office to web browsers, for demos.",
-    )
-    _common(web, argparse.SUPPRESS)
-    web.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
-    web.add_argument("--port", type=int, default=None, help="port (default 8000)")
+    web = _server(commands, "serve-web", "serve the box office to a browser (textual-serve)",
+                  "Serve the box office to web browsers, for demos.", "port (default 8000)")
     web.add_argument("--demo", action="store_true",
                      help="each browser tab gets its own fresh demo cinema")
     return parser
