@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 from backend import BoxOffice, Settings
 from backend.errors import BoxOfficeError
 from backend.runtime.clock import Clock
-from cinema_tui import i18n
+from cinema_tui import i18n, wide_text
 from cinema_tui.errors import human_message
 from cinema_tui.format import won
 from cinema_tui.session_limits import SessionLimits
@@ -58,6 +58,7 @@ class BoxOfficeApp(App[int]):
         office: BoxOffice | None = None,
     ) -> None:
         super().__init__()
+        wide_text.install()  # Hangul in toasts and menus must not lose letters
         self.settings = settings
         self.lang = settings.language
         self.office: BoxOffice = office or BoxOffice(settings, clock=clock)
