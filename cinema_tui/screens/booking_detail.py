@@ -28,6 +28,7 @@ from textual.widgets import Static
 
 from backend.errors import BoxOfficeError, InvalidInput, NotFound
 from backend.views import Booking
+from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.i18n import register, t, weekday
 from cinema_tui.widgets.footer import LocalFooter
@@ -196,7 +197,7 @@ def summary_text(booking: Booking, lang: str, tz: Any) -> Text:
     return result
 
 
-class BookingDetailScreen(Screen[None]):
+class BookingDetailScreen(AppText, Screen[None]):
     """A booking's summary and live timeline."""
 
     DEFAULT_CSS = """
@@ -222,10 +223,6 @@ class BookingDetailScreen(Screen[None]):
         self.booking: Booking | None = booking
         self.live_state = "live"
         self.live_error = ""
-
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         tr = self.app.t  # type: ignore[attr-defined]

@@ -37,6 +37,7 @@ from backend.errors import (
 )
 from backend.tender import Card, Cash
 from backend.views import Booking, HoldInfo, ShowtimeSummary
+from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.format import fit, hhmm
 from cinema_tui.i18n import has, register, weekday
@@ -163,7 +164,7 @@ def digits_of(text: str) -> int | None:
     return int(digits) if digits else None
 
 
-class CheckoutScreen(Screen[str | None]):
+class CheckoutScreen(AppText, Screen[str | None]):
     """Sell the held seats. Dismissed with None (back), "expired" or "rejected"."""
 
     DEFAULT_CSS = """
@@ -413,15 +414,12 @@ class CheckoutScreen(Screen[str | None]):
 
     # --- text in the current language -------------------------------------------------------
 
-    def _t(self, key: str, **fmt: object) -> str:
-        return self.app.t(key, **fmt)  # type: ignore[attr-defined]
-
     def _won(self, amount: int | None) -> str:
         return self.app.won(amount)  # type: ignore[attr-defined]
 
     def _texts(self) -> None:
         """(Re)write every label; input values and choices are untouched."""
-        t = self._t
+        t = self.tr
         self.query_one("#checkout-heading", Static).update(
             f"{t('app.title')} · {t('checkout.heading')}"
         )
@@ -452,14 +450,14 @@ class CheckoutScreen(Screen[str | None]):
         tz = self.app.tz  # type: ignore[attr-defined]
         start = show.starts_at.astimezone(tz)
         text = Text()
-        text.append(f"{self._t('rating.' + show.rating)} ", style="bold")
+        text.append(f"{self.tr('rating.' + show.rating)} ", style="bold")
         text.append(show.title if lang == "ko" else show.title_en, style="bold")
         text.append(f"\n{show.hall if lang == 'ko' else show.hall_en} · ")
         text.append(f"{start:%m/%d} {weekday(lang, start.weekday())} ")
         text.append(f"{hhmm(show.starts_at, tz)}–{hhmm(show.ends_at, tz)}", style="bold")
         text.append("\n")
         text.append(
-            self._t("checkout.seats", seats=", ".join(self.hold.seats), n=len(self.hold.seats))
+            self.tr("checkout.seats", seats=", ".join(self.hold.seats), n=len(self.hold.seats))
         )
         return text
 
@@ -477,16 +475,16 @@ class CheckoutScreen(Screen[str | None]):
         label = self.query_one("#hold-countdown", Static)
         if self.sold is not None:
             label.set_classes("-sold")
-            label.update(f"✔ {self._t('checkout.hold_sold')}")
+            label.update(f"✔ {self.tr('checkout.hold_sold')}")
             return
         now = self.app.office.clock.now()  # type: ignore[attr-defined]
         remaining = max(0, math.ceil((self.hold.expires_at - now).total_seconds()))
         minutes, seconds = divmod(remaining, 60)
-        label.update(f"{self._t('checkout.hold', time=f'{minutes:02d}:{seconds:02d}')}")
+        label.update(f"{self.tr('checkout.hold', time=f'{minutes:02d}:{seconds:02d}')}")
         label.set_class(0 < remaining <= 60, "-low")
         label.set_class(remaining == 0, "-over")
         if remaining == 0 and not self.paying and not self.leaving:
-            self.app.notify(self._t("err.hold_expired"), severity="warning", timeout=8)
+            self.app.notify(self.tr("err.hold_expired"), severity="warning", timeout=8)
             self._leave("expired")
 
     def _leave(self, result: str | None) -> None:
@@ -533,7 +531,7 @@ class CheckoutScreen(Screen[str | None]):
         except Exception as exc:  # noqa: BLE001 - office stopping or a bad seat: say so
             self.total = None
             lang = self.app.lang  # type: ignore[attr-defined]
-            error = self._t("checkout.price_error", error=human_message(exc, lang))
+            error = self.tr("checkout.price_error", error=human_message(exc, lang))
             self.query_one("#price-breakdown", Static).update(Text(error, style="red"))
             self.query_one("#total", Static).update("")
             return
@@ -543,10 +541,10 @@ class CheckoutScreen(Screen[str | None]):
             row.price = prices.get(row.seat)
         self.query_one("#price-breakdown", Static).update(self._breakdown(chosen, prices))
         total_text = Text()
-        total_text.append(f"{self._t('checkout.total')} ", style="bold")
+        total_text.append(f"{self.tr('checkout.total')} ", style="bold")
         total_text.append(self._won(total), style="bold reverse")
         self.query_one("#total", Static).update(total_text)
-        labels = [self._t("checkout.exact"), None, None]
+        labels = [self.tr("checkout.exact"), None, None]
         for button_id, amount, label in zip(
             ("#cash-exact", "#cash-round-1", "#cash-round-2"), quick_amounts(total), labels
         ):
@@ -560,7 +558,7 @@ class CheckoutScreen(Screen[str | None]):
         text = Text(no_wrap=True, overflow="ellipsis")
 
         def name(kind: str) -> str:
-            return self._t(f"ticket.{kind}") if has(f"ticket.{kind}") else kind
+            return self.tr(f"ticket.{kind}") if has(f"ticket.{kind}") else kind
 
         seats = self.hold.seats
         if len(seats) <= 5:
@@ -621,13 +619,13 @@ class CheckoutScreen(Screen[str | None]):
         if self.total is None:
             label.update("")
         elif tendered is None:
-            label.update(self._t("checkout.enter_cash"))
+            label.update(self.tr("checkout.enter_cash"))
         elif tendered < self.total:
             label.add_class("-short")
-            label.update(self._t("checkout.not_enough", amount=self._won(self.total - tendered)))
+            label.update(self.tr("checkout.not_enough", amount=self._won(self.total - tendered)))
         else:
             label.add_class("-ok")
-            label.update(self._t("checkout.change", amount=self._won(tendered - self.total)))
+            label.update(self.tr("checkout.change", amount=self._won(tendered - self.total)))
 
     def _set_tendered(self, amount: int) -> None:
         field = self.query_one("#cash-tendered", Input)
@@ -712,7 +710,7 @@ class CheckoutScreen(Screen[str | None]):
             self.action_continue()
             return
         if self.paying:
-            self.app.notify(self._t("checkout.busy"), severity="warning", timeout=3)
+            self.app.notify(self.tr("checkout.busy"), severity="warning", timeout=3)
             return
         self.pay()
 
@@ -726,7 +724,7 @@ class CheckoutScreen(Screen[str | None]):
         self._set_busy(True)
         progress.display = True
         progress.start()
-        self._message(self._t("checkout.paying"))
+        self._message(self.tr("checkout.paying"))
         self.query_one("#checkout-side", VerticalScroll).scroll_end(animate=False)
         booking: Booking | None = None
         try:
@@ -789,7 +787,7 @@ class CheckoutScreen(Screen[str | None]):
                     return booking
                 if booking.status == "FAILED":
                     progress.fail("PaymentCaptured", booking.reason or "failed")
-                    self._message(booking.reason or self._t("status.FAILED"), "error")
+                    self._message(booking.reason or self.tr("status.FAILED"), "error")
                     return None
         return None
 
@@ -801,7 +799,7 @@ class CheckoutScreen(Screen[str | None]):
         self.paying = True
         self._tick()
         progress.set_booking(booking)
-        self._message(self._t("checkout.paid"), "ok")
+        self._message(self.tr("checkout.paid"), "ok")
         self.query_one("#pay").display = False
         if await self._cinema_down():
             self._waiting_for_cinema()
@@ -827,7 +825,7 @@ class CheckoutScreen(Screen[str | None]):
         if self._waiting_timer is not None:
             self._waiting_timer.stop()
         progress.stop()
-        self._message(self._t("checkout.completed"), "ok")
+        self._message(self.tr("checkout.completed"), "ok")
         await asyncio.sleep(0.6)  # let the clerk see the last tick
         self._to_ticket(latest)
 
@@ -843,7 +841,7 @@ class CheckoutScreen(Screen[str | None]):
         """The sale is safe at PAID; the clerk need not wait for the cinema."""
         if self.sold is None or self.sold.status in ("COMPLETED", "REJECTING", "REJECTED"):
             return
-        self._message(self._t("checkout.waiting_cinema"))
+        self._message(self.tr("checkout.waiting_cinema"))
         self.paying = False
         button = self.query_one("#continue", Button)
         button.display = True
@@ -854,7 +852,7 @@ class CheckoutScreen(Screen[str | None]):
             self._waiting_timer.stop()
         self.paying = False
         self.query_one("#continue").display = False
-        self._message(self._t("checkout.rejected"), "error")
+        self._message(self.tr("checkout.rejected"), "error")
 
     def action_continue(self) -> None:
         if self.sold is None or self.sold.status in ("REJECTING", "REJECTED"):
@@ -882,7 +880,7 @@ class CheckoutScreen(Screen[str | None]):
                 self.action_continue()
             return
         if self.paying:
-            self.app.notify(self._t("checkout.busy"), severity="warning", timeout=3)
+            self.app.notify(self.tr("checkout.busy"), severity="warning", timeout=3)
             return
         self._leave(None)
 
@@ -890,7 +888,7 @@ class CheckoutScreen(Screen[str | None]):
         """F2/F3/F4 go where they always go, but not while a payment is being decided:
         leaving then would hide the outcome of a charge from the clerk."""
         if self.paying and self.sold is None:
-            self.app.notify(self._t("checkout.busy"), severity="warning", timeout=3)
+            self.app.notify(self.tr("checkout.busy"), severity="warning", timeout=3)
             return
         await self.app.run_action(action)
 

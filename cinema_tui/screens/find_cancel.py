@@ -30,6 +30,7 @@ from backend.codes import normalise_code
 from backend.errors import BoxOfficeError, InvalidInput, NotCancellable, NotFound
 from backend.tender import normalise_phone
 from backend.views import Booking
+from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.format import fit
 from cinema_tui.i18n import register
@@ -151,7 +152,7 @@ class BookingCard(Static, can_focus=True):
     """The found booking; focusable so x / r / t work without leaving the keyboard."""
 
 
-class FindCancelScreen(Screen[None]):
+class FindCancelScreen(AppText, Screen[None]):
     """Find by code or phone; cancel (with a question) or reprint."""
 
     DEFAULT_CSS = """
@@ -225,13 +226,6 @@ class FindCancelScreen(Screen[None]):
         self.cancelling = False
         self._message: Callable[[], str] = lambda: ""
         self._message_kind = ""
-
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
-
-    def tr(self, key: str, **fmt: object) -> str:
-        return self.app.t(key, **fmt)  # type: ignore[attr-defined]
 
     # --- layout ----------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from backend.errors import BoxOfficeError, InvalidInput
 from backend.tender import normalise_phone
 from backend.views import Booking
+from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.format import fit
 from cinema_tui.i18n import register, weekday
@@ -94,7 +95,7 @@ COLUMNS = (
 COUNTED = frozenset({"COMPLETED", "REJECTING", "REJECTED", "CANCELLING", "RELEASING", "CANCELLED"})
 
 
-class HistoryScreen(Screen[None]):
+class HistoryScreen(AppText, Screen[None]):
     """All bookings with filters; Enter opens one's timeline."""
 
     DEFAULT_CSS = """
@@ -135,13 +136,6 @@ class HistoryScreen(Screen[None]):
         self.day_filter = ALL
         self.phone_text = ""
         self._loaded = False
-
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
-
-    def tr(self, key: str, **fmt: object) -> str:
-        return self.app.t(key, **fmt)  # type: ignore[attr-defined]
 
     # --- layout ----------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Sparkline, Static
 
 from backend.messaging.messages import SERVICES
+from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.format import fit
 from cinema_tui.i18n import register
@@ -199,7 +200,7 @@ def resample(
     return out
 
 
-class OpsScreen(Screen[None]):
+class OpsScreen(AppText, Screen[None]):
     """Services, breaker, pool, dead letters, and the fault keys."""
 
     DEFAULT_CSS = """
@@ -282,13 +283,6 @@ class OpsScreen(Screen[None]):
         self._busy: set[str] = set()
 
     # --- text ------------------------------------------------------------------------------
-
-    @property
-    def lang(self) -> str:
-        return self.app.lang  # type: ignore[attr-defined]
-
-    def tr(self, key: str, **fmt: object) -> str:
-        return self.app.t(key, **fmt)  # type: ignore[attr-defined]
 
     def service_name(self, name: str) -> str:
         return self.tr(f"service.{name}")

@@ -25,6 +25,7 @@ from textual.widgets import Static
 
 from backend.errors import BoxOfficeError
 from backend.views import Booking
+from cinema_tui.app_text import AppText
 from cinema_tui.format import fit, hhmm
 from cinema_tui.i18n import has, register, weekday
 from cinema_tui.widgets.footer import LocalFooter
@@ -62,7 +63,7 @@ register(
 LABEL_CELLS = 11
 
 
-class TicketScreen(Screen[None]):
+class TicketScreen(AppText, Screen[None]):
     """One booking, as a ticket."""
 
     DEFAULT_CSS = """
@@ -140,13 +141,10 @@ class TicketScreen(Screen[None]):
 
     # --- content ------------------------------------------------------------------------------
 
-    def _t(self, key: str, **fmt: object) -> str:
-        return self.app.t(key, **fmt)  # type: ignore[attr-defined]
-
     def rows(self) -> list[tuple[str, str]]:
         """(label, value) of every detail, in the current language (screen and file)."""
         b = self.booking
-        t = self._t
+        t = self.tr
         won = self.app.won  # type: ignore[attr-defined]
         lang = self.app.lang  # type: ignore[attr-defined]
         tz = self.app.tz  # type: ignore[attr-defined]
@@ -194,11 +192,11 @@ class TicketScreen(Screen[None]):
         status = self.booking.status
         for label, value in self.rows():
             style = ""
-            if label == self._t("ticket.status"):
+            if label == self.tr("ticket.status"):
                 style = "bold green" if status == "COMPLETED" else (
                     "bold yellow" if status == "PAID" else "bold red"
                 )
-            elif label == self._t("ticket.film"):
+            elif label == self.tr("ticket.film"):
                 style = "bold"
             grid.add_row(fit(label, LABEL_CELLS - 1), Text(value, style=style))
         return grid
@@ -206,16 +204,16 @@ class TicketScreen(Screen[None]):
     def _draw(self) -> None:
         b = self.booking
         self.query_one("#ticket-heading", Static).update(
-            f"{self._t('app.title')} · {self._t('ticket.heading')}"
+            f"{self.tr('app.title')} · {self.tr('ticket.heading')}"
         )
         code = self.query_one("#ticket-code", Static)
         code.update(Text(" ".join(b.code), style="bold"))
-        code.border_title = self._t("ticket.code")
+        code.border_title = self.tr("ticket.code")
         code.set_class(b.status == "PAID", "-paid")
         code.set_class(b.status not in ("PAID", "COMPLETED"), "-void")
         self.query_one("#ticket-details", Static).update(self._details())
-        self.query_one("#ticket-scan", Static).update(self._t("ticket.scan"))
-        self.query_one("#ticket-hint", Static).update(self._t("ticket.hint"))
+        self.query_one("#ticket-scan", Static).update(self.tr("ticket.scan"))
+        self.query_one("#ticket-hint", Static).update(self.tr("ticket.hint"))
 
     # --- following the booking (the cinema may confirm after the ticket is shown) ------------
 
@@ -244,9 +242,9 @@ class TicketScreen(Screen[None]):
     def ticket_text(self) -> str:
         """The ticket as plain text, QR drawing included."""
         b = self.booking
-        title = f"{self._t('ticket.file_title')}"
+        title = f"{self.tr('ticket.file_title')}"
         lines = [title, "=" * max(cell_len(title), 40), ""]
-        lines.append(f"{fit(self._t('ticket.code'), LABEL_CELLS)} {b.code}")
+        lines.append(f"{fit(self.tr('ticket.code'), LABEL_CELLS)} {b.code}")
         for label, value in self.rows():
             lines.append(f"{fit(label, LABEL_CELLS)} {value}")
         lines.append("")
@@ -270,7 +268,7 @@ class TicketScreen(Screen[None]):
             tmp.replace(path)
 
         await asyncio.to_thread(write)
-        self.app.notify(self._t("ticket.saved", path=str(path)), timeout=6)
+        self.app.notify(self.tr("ticket.saved", path=str(path)), timeout=6)
         return path
 
     async def action_done(self) -> None:

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from backend.views import Booking, TimelineStep
+from cinema_tui.app_text import AppText
 from cinema_tui.i18n import register
 
 register(
@@ -55,7 +56,7 @@ FAILURES = {
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
-class BookingProgress(Static):
+class BookingProgress(AppText, Static):
     """Where a sale is in its saga. Feed it timelines; it draws ticks."""
 
     DEFAULT_CSS = """
@@ -83,12 +84,9 @@ class BookingProgress(Static):
         self._frame = 0
 
     def on_mount(self) -> None:
-        self.border_title = self._t("progress.title")
+        self.border_title = self.tr("progress.title")
         self._spin = self.set_interval(0.15, self._tick, pause=True)
         self._draw()
-
-    def _t(self, key: str, **fmt: object) -> str:
-        return self.app.t(key, **fmt)  # type: ignore[attr-defined]
 
     # --- feeding -------------------------------------------------------------------------
 
@@ -125,7 +123,7 @@ class BookingProgress(Static):
                 continue  # another attempt on the same hold (e.g. a declined card)
             if step.step in FAILURES:
                 reason = str(step.data.get("reason") or "") if step.data else ""
-                self.failed.setdefault(FAILURES[step.step], reason or self._t(f"progress.{step.step}"))
+                self.failed.setdefault(FAILURES[step.step], reason or self.tr(f"progress.{step.step}"))
             elif any(step.step == name for name, _ in STEPS):
                 self.done[step.step] = step.service
             if self.correlation_id is None and step.step != "SeatsHeld":
@@ -170,7 +168,7 @@ class BookingProgress(Static):
         self._draw()
 
     def refresh_language(self) -> None:
-        self.border_title = self._t("progress.title")
+        self.border_title = self.tr("progress.title")
         self._draw()
 
     def _draw(self) -> None:
@@ -182,23 +180,23 @@ class BookingProgress(Static):
         for step, service in STEPS:
             if step in self.done:
                 text.append("✔ ", style="bold green")
-                text.append(self._t(f"progress.{step}"))
+                text.append(self.tr(f"progress.{step}"))
                 text.append(f" · {self.done[step]}", style="dim")
             elif step in self.failed:
                 text.append("✖ ", style="bold red")
-                text.append(self._t(f"progress.{step}"), style="red")
+                text.append(self.tr(f"progress.{step}"), style="red")
                 text.append(f" · {self.failed[step]}", style="red")
             elif self.active and not waiting_shown and not self.failed:
                 waiting_shown = True
                 text.append(f"{SPINNER[self._frame]} ", style="bold yellow")
-                text.append(self._t(f"progress.{step}"), style="yellow")
+                text.append(self.tr(f"progress.{step}"), style="yellow")
                 text.append(f" · {service}", style="dim")
             else:
                 text.append("○ ", style="dim")
-                text.append(self._t(f"progress.{step}"), style="dim")
+                text.append(self.tr(f"progress.{step}"), style="dim")
             text.append("\n")
-        text.append(f"{self._t('progress.id')} ", style="dim")
-        text.append(self.correlation_id or self._t("progress.waiting_id"), style="bold")
+        text.append(f"{self.tr('progress.id')} ", style="dim")
+        text.append(self.correlation_id or self.tr("progress.waiting_id"), style="bold")
         if self.note:
             text.append("\n")
             text.append(self.note, style="yellow")
