@@ -428,3 +428,16 @@ def test_a_vanished_client_stops_its_app_and_cleans_up(ssh_server, clerk_key, te
     wait_until(app_gone, what="the app to stop")
     assert not server.demo_dirs()
     assert server.process.poll() is None
+
+
+def test_an_unusable_data_directory_is_explained(tmp_path):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("this is a file, not a directory\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CINEMA_")}
+    done = subprocess.run(
+        [*_cli(), "serve-ssh", "--data-dir", str(not_a_dir / "data"), "--port", "0"],
+        capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2
+    assert "cannot keep the SSH host key there" in done.stderr
+    assert "Traceback" not in done.stderr
