@@ -359,6 +359,11 @@ class BoxOffice:
         self, service: Service, request: Any, timeout: float, late: str | None = None
     ) -> Any:
         self._ready(service)
+        # One turn of the loop for everybody else first. Services answer asks in the
+        # caller's task, and SQLite runs on the loop's thread, so without this a caller
+        # could run call after call (a clerk retrying seats on a map that is not yet
+        # updated) while the views that would tell it better never get a turn.
+        await asyncio.sleep(0)
         try:
             return await service.ask(request, timeout)
         except asyncio.TimeoutError:
@@ -476,17 +481,25 @@ class BoxOffice:
         code = self._code(code)
         wanted = set(statuses)
         information = self._ready(self.rt.information)
-        found = await information.status_by_code(code)
-        key = found[0] if found else code
+        key = information.known_booking_id(code)
+        if key is None:
+            found = await information.status_by_code(code)
+            key = found[0] if found else code
+        # Statuses only move forward: while the view (as this process's own commits
+        # left it) is short of the first wanted status, a wake-up needs no read.
+        least = min((STATUS_RANK[s] for s in wanted if s in STATUS_RANK), default=0)
+
+        def worth_checking() -> bool:
+            rank = information.known_rank(key)
+            return rank is None or rank >= least
 
         async def check() -> Booking | None:
-            now = await information.status_by_code(code)
-            if now is None or now[1] not in wanted:
-                return None
             hit = await information.booking(code=code)
-            return self.rows.from_view(*hit) if hit is not None else None
+            if hit is None or hit[0].status not in wanted:
+                return None
+            return self.rows.from_view(*hit)
 
-        return await information.wait_for(key, check, timeout)
+        return await information.wait_for(key, check, timeout, worth_checking=worth_checking)
 
     async def history(
         self,

@@ -49,8 +49,6 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import event
-
 from backend import BoxOffice, Card, Settings
 from backend.audit import audit
 from figures import fresh_data_dir, pct, verdict
@@ -136,17 +134,10 @@ async def drive(office: BoxOffice, units: list, clients: int, budget: int, limit
 
 
 def count_commits(office: BoxOffice) -> dict[str, Counter[str]]:
-    """Listen to every service engine's commits: {service: {"write": n, "read": n}}."""
-    counts: dict[str, Counter[str]] = {}
-    for name, service in office.runtime.services.items():
-        counts[name] = Counter()
-
-        def on_commit(conn, counter=counts[name]) -> None:
-            ro = conn.get_execution_options().get("readonly", False)
-            counter["read" if ro else "write"] += 1
-
-        event.listen(service.store._engine, "commit", on_commit)
-    return counts
+    """Committed transactions so far per service: {service: {"write": n, "read": n}}
+    (each store counts its own; subtract two snapshots for a window)."""
+    return {name: Counter(service.store.commits)
+            for name, service in office.runtime.services.items()}
 
 
 def plain_sqlite_commits_per_s(parent: Path, commits: int) -> float:
@@ -195,7 +186,8 @@ async def main(args: argparse.Namespace) -> int:
             t0, cpu0 = time.perf_counter(), cpu_seconds()
             run = await drive(office, units, args.clients, args.bookings, args.time_limit)
             elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
-            snapshot = {n: Counter(c) for n, c in commits.items()}
+            after = count_commits(office)
+            snapshot = {n: after[n] - commits[n] for n in after}
             await office.settle(60)
             open_rate = args.rate or max(1.0, 0.5 * len(run.latencies) / max(elapsed, 1e-9))
             steady = await open_loop(office, spare, open_rate, args.open_seconds)

@@ -154,9 +154,13 @@ class Dispatcher:
 
     async def _run(self) -> None:
         while True:
+            # ``asyncio.timeout`` rather than ``asyncio.wait_for``: on Python 3.11,
+            # wait_for swallows a cancellation that arrives just as the wake-up is set
+            # (it returns the result instead), and ``stop`` then waited for ever.
             try:
-                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(self.poll_interval):
+                    await self._wake.wait()
+            except TimeoutError:
                 self._hints.add(("*", "*"))
             self._wake.clear()
             hints, self._hints = self._hints, set()

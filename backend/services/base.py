@@ -104,6 +104,12 @@ class Service(Actor):
 
     async def transact(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(tx, *args)`` in one write transaction, then wake whoever should know."""
+        return await self._transact(fn, args, None)
+
+    async def _transact(
+        self, fn: Callable[..., T], args: tuple[Any, ...], committed: Callable[[], None] | None
+    ) -> T:
+        """``transact``; ``committed()`` runs after the commit, before watchers wake."""
         now = self.clock.now()
         holder: list[Tx] = []
         lease = self.postman.lease_for if self.postman is not None else None
@@ -130,6 +136,8 @@ class Service(Actor):
                 for key in list(self.recent)[: RECENT_FACTS // 4]:
                     del self.recent[key]
         self.after_commit(tx)
+        if committed is not None:
+            committed()
         for key in tx.touched:
             for event in self._watchers.get(key, ()):
                 event.set()
@@ -150,28 +158,38 @@ class Service(Actor):
         check: Callable[[], Awaitable[T | None]],
         timeout: float,
         poll: float = 0.25,
+        worth_checking: Callable[[], bool] | None = None,
     ) -> T | None:
         """Wait until ``check()`` returns something, re-checking when ``key`` is touched.
 
         Polling covers changes made by another process on the same data directory.
+        ``worth_checking`` is a cheap test from memory (no read): when ``key`` is touched
+        by this process's own commit and it says no, ``check`` is not run. The first
+        check and every poll run ``check`` regardless, as memory knows nothing of other
+        processes.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         event = asyncio.Event()
         self._watchers[key].append(event)
+        touched = False
         try:
             while True:
                 event.clear()
-                result = await check()
-                if result is not None:
-                    return result
+                if not touched or worth_checking is None or worth_checking():
+                    result = await check()
+                    if result is not None:
+                        return result
                 remaining = deadline - loop.time()
                 if remaining <= 0:
                     return None
-                try:
-                    await asyncio.wait_for(event.wait(), min(poll, remaining))
-                except asyncio.TimeoutError:
-                    pass
+                try:  # not asyncio.wait_for: it costs a task per wait, and on 3.11
+                    # it can swallow the caller's cancellation
+                    async with asyncio.timeout(min(poll, remaining)):
+                        await event.wait()
+                    touched = True
+                except TimeoutError:
+                    touched = False
         finally:
             self._watchers[key].remove(event)
             if not self._watchers[key]:
@@ -180,8 +198,15 @@ class Service(Actor):
     # --- deliveries ---------------------------------------------------------------------
 
     async def handle_deliveries(self, batch: list[Deliver]) -> None:
+        def settle() -> None:
+            # Acknowledged before anyone waiting on the view is woken: whoever the view
+            # tells "done" finds the mail gone from the journal too (the acks are
+            # written by the dispatcher's next turn, which now comes first).
+            for d in batch:
+                d.settle(d.claimed, True)
+
         try:
-            await self.transact(self._apply, [d.claimed.envelope for d in batch])
+            await self._transact(self._apply, ([d.claimed.envelope for d in batch],), settle)
         except StorageError:
             raise
         except Exception:
@@ -189,9 +214,6 @@ class Service(Actor):
             tried = 1 if len(batch) == 1 else 0  # a batch of one was the message's first try
             for d in batch:
                 await self._apply_alone(d, tried)
-            return
-        for d in batch:
-            d.settle(d.claimed, True)
 
     async def _apply_alone(self, delivery: Deliver, tried: int) -> None:
         envelope = delivery.claimed.envelope

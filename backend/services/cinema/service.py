@@ -108,7 +108,7 @@ class CinemaService(Service):
         blocked = [
             r[0]
             for r in tx.run(
-                SQL(
+                SQL.of(
                     "SELECT seat FROM cinema_blocked_seats"
                     f" WHERE show_id = :show_id AND seat IN {marks}"
                 ),

@@ -21,7 +21,7 @@ from backend.messaging.messages import INFORMATION
 from backend.runtime.clock import Clock
 from backend.services.base import Postman, Service
 from backend.services.information.status import STATUS_RANK
-from backend.storage import SQL, run
+from backend.storage import SQL, in_list, run
 from backend.services.information.model import BLOCKED_VIEW, BOOKING_VIEW, SEAT_VIEW, TIMELINE
 
 #: How long a show's seat states may be served from memory (other processes' changes).
@@ -122,6 +122,7 @@ class InformationService(Service):
             created_at=env.occurred_at.timestamp(),
         )
         tx.touched.add(m.code)
+        tx.facts[("code", m.code)] = m.booking_id
 
     def on_PaymentOutcomeUnknown(self, tx: Tx, env: Envelope) -> None:
         self._booking(tx, env, env.payload.booking_id, "PAYMENT_UNKNOWN")
@@ -213,15 +214,21 @@ class InformationService(Service):
         """A booking row and its timeline (including its hold's steps), or None."""
 
         def read(conn: Any) -> Any:
-            cond = BOOKING_VIEW.c.code == code if code else BOOKING_VIEW.c.booking_id == booking_id
-            row = conn.execute(select(BOOKING_VIEW).where(cond)).first()
+            if code:
+                row = run(conn, _BOOKING_BY_CODE, {"code": code}).first()
+            else:
+                row = run(conn, _BOOKING_BY_ID, {"id": booking_id}).first()
             if row is None:
                 return None
             ids = [row.booking_id] + ([row.hold_id] if row.hold_id else [])
-            steps = conn.execute(
-                select(TIMELINE)
-                .where(TIMELINE.c.correlation_id.in_(ids))
-                .order_by(TIMELINE.c.at, TIMELINE.c.seq)
+            marks, params = in_list("c", ids)
+            steps = run(
+                conn,
+                SQL.of(
+                    f"SELECT * FROM info_timeline WHERE correlation_id IN {marks}"
+                    " ORDER BY at, seq"
+                ),
+                params,
             ).all()
             return row, steps
 
@@ -261,6 +268,16 @@ class InformationService(Service):
             return known
         row = await self.query(lambda c: run(c, _STATUS_BY_ID, {"id": booking_id}).first())
         return -1 if row is None else row.status_rank
+
+    def known_rank(self, booking_id: str) -> int | None:
+        """How far the view has got with a booking, if this process saw it (no read)."""
+        known = self.recent.get(("rank", booking_id))
+        return known if type(known) is int else None
+
+    def known_booking_id(self, code: str) -> str | None:
+        """The booking with this code, if this process put it in the view (no read)."""
+        known = self.recent.get(("code", code))
+        return known if type(known) is str else None
 
     async def status_by_code(self, code: str) -> tuple[str, str] | None:
         """(booking id, status) of a booking in the view, or None."""
@@ -431,6 +448,8 @@ _UPSERT_SEAT = SQL(
     WHERE excluded.seq >= info_seats.seq
     """
 )
+_BOOKING_BY_CODE = SQL("SELECT * FROM info_bookings WHERE code = :code")
+_BOOKING_BY_ID = SQL("SELECT * FROM info_bookings WHERE booking_id = :id")
 _STATUS_BY_ID = SQL("SELECT status, status_rank FROM info_bookings WHERE booking_id = :id")
 _STATUS_BY_CODE = SQL("SELECT booking_id, status FROM info_bookings WHERE code = :code")
 _HOLD_SHOWN = SQL("SELECT 1 FROM info_seats WHERE ref = :ref AND state = 'held' LIMIT 1")

@@ -97,14 +97,14 @@ def claimants(tx: Tx, show_id: str, seats: list[str], other_than: str | None = N
     if other_than is not None:
         sql += " AND c.hold_id != :other"
         params["other"] = other_than
-    return tx.run(SQL(sql), params).all()
+    return tx.run(SQL.of(sql), params).all()
 
 
 def out_of_service(tx: Tx, show_id: str, seats: list[str]) -> list[str]:
     marks, params = in_list("s", seats)
     params["show_id"] = show_id
     rows = tx.run(
-        SQL(
+        SQL.of(
             "SELECT seat FROM reservation_blocked_seats"
             f" WHERE show_id = :show_id AND seat IN {marks}"
         ),
@@ -119,13 +119,25 @@ def transition(
     """Move a booking to ``status`` if nobody moved it since ``version`` was read."""
     sets = "".join(f", {k} = :{k}" for k in changes)
     result = tx.run(
-        SQL(
+        SQL.of(
             "UPDATE bookings SET status = :status, version = version + 1,"
             f" updated_at = :now{sets} WHERE id = :id AND version = :version"
         ),
         {"status": status, "now": tx.now_epoch, "id": booking_id, "version": version, **changes},
     )
     return result.rowcount == 1
+
+
+def changed(tx: Tx, row: Any, **changes: Any) -> Any:
+    """``row`` as it reads after ``changes`` were written, without reading it again.
+
+    Rows from SQLite are named tuples (see ``backend.storage.run``); other drivers' rows
+    are read again.
+    """
+    replace = getattr(row, "_replace", None)
+    if replace is not None:
+        return replace(**changes)
+    return booking_row(tx.conn, row.id)
 
 
 def seats_of(row: Any) -> list[str]:

@@ -236,7 +236,7 @@ class ReservationService(Service):
         began = clock.monotonic()
         try:
             outcome: PaymentOutcome = await self.payment().ask(authorize, self.payment_timeout)
-        except Exception:
+        except BaseException:  # cancelled too: the call was made, its permit is spent
             if breaker is not None:
                 breaker.record(clock.monotonic() - began, failed=True)
             raise
@@ -326,11 +326,10 @@ class ReservationService(Service):
         if row is None:
             return _booking_dict(self._row(tx, booking_id))
         if row.status == saga.PAID and outcome is not None:
-            tx.run(
-                q.SET_PAYMENT,
-                {"id": booking_id, "payment_id": outcome.payment_id, "brand": outcome.brand,
-                 "last4": outcome.last4, "change": outcome.change},
-            )
+            payment = {"payment_id": outcome.payment_id, "brand": outcome.brand,
+                       "last4": outcome.last4, "change": outcome.change}
+            tx.run(q.SET_PAYMENT, {"id": booking_id, **payment})
+            row = q.changed(tx, row, **payment)
             tx.run(q.SET_HOLD_STATE, {"id": row.hold_id, "state": "booked"})
             tx.run(q.CLAIMS_SOLD, {"id": booking_id})
             tx.emit(
@@ -355,7 +354,7 @@ class ReservationService(Service):
                 BookingFailed(booking_id=booking_id, code=row.code, reason=reason or "declined"),
                 correlation_id=booking_id,
             )
-        return _booking_dict(q.booking_row(tx.conn, booking_id))
+        return _booking_dict(row)
 
     async def reconcile(self, booking_id: str) -> dict[str, Any] | None:
         """Ask payment what became of an unknown payment and record it."""
@@ -496,7 +495,9 @@ class ReservationService(Service):
         if not q.transition(tx, booking_id, status, row.version, **changes):
             raise RuntimeError(f"booking {booking_id} changed under us; will retry")
         tx.touched.add(booking_id)
-        return q.booking_row(tx.conn, booking_id)
+        return q.changed(
+            tx, row, status=status, version=row.version + 1, updated_at=tx.now_epoch, **changes
+        )
 
     def _row(self, tx: Tx, booking_id: str) -> Any:
         return q.booking_row(tx.conn, booking_id)
