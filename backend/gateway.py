@@ -395,8 +395,11 @@ class BoxOffice:
         async def check() -> bool | None:
             return True if await information.hold_shown(hold_id) == held else None
 
+        def worth_checking() -> bool:  # every change to the show wakes us: is it ours?
+            return information.recent.get(("hold", hold_id)) is not None
+
         try:
-            await information.wait_for(show_id, check, VIEW_WAIT)
+            await information.wait_for(show_id, check, VIEW_WAIT, worth_checking=worth_checking)
         except BoxOfficeError:  # the view went away meanwhile: it catches up later
             pass
 

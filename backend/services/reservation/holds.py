@@ -70,32 +70,37 @@ class SeatHolds:
         out = q.out_of_service(tx, show_id, labels)
         if out:
             raise SeatUnavailable(f"Seat {', '.join(out)} is out of service.", out)
+        # The claims first: in a rush most attempts lose a seat, and a loser should cost
+        # as little as possible (the hold's own row is written only for a winner).
         hold_id = "hold_" + uuid.uuid4().hex[:20]
-        expires = now + self.hold_seconds
-        tx.run(
-            q.INSERT_HOLD,
-            {"id": hold_id, "show_id": show_id, "seats": json.dumps(labels), "now": now,
-             "expires_at": expires},
-        )
         taken = q.claim_seats(tx, show_id, labels, hold_id)
         if taken != len(labels):
             # Some seats are claimed: by holds that ran out (free them now) or for real.
+            others = q.claimants(tx, show_id, labels, other_than=hold_id)
             lapsed = {
                 c.hold_id: c
-                for c in q.claimants(tx, show_id, labels, other_than=hold_id)
+                for c in others
                 if c.state == "active" and c.booking_id is None and c.expires_at <= now
             }
             for claim in lapsed.values():
                 self.end(tx, q.hold_row(tx, claim.hold_id), "expired")
             if lapsed:
                 taken += q.claim_seats(tx, show_id, labels, hold_id)
-        if taken != len(labels):
-            busy = sorted({c.seat for c in q.claimants(tx, show_id, labels, other_than=hold_id)})
-            raise SeatUnavailable(
-                f"Seat{'s' if len(busy) > 1 else ''} {', '.join(busy)} "
-                f"{'are' if len(busy) > 1 else 'is'} already taken; choose other seats.",
-                busy,
-            )
+                if taken != len(labels):
+                    others = q.claimants(tx, show_id, labels, other_than=hold_id)
+            if taken != len(labels):
+                busy = sorted({c.seat for c in others})
+                raise SeatUnavailable(
+                    f"Seat{'s' if len(busy) > 1 else ''} {', '.join(busy)} "
+                    f"{'are' if len(busy) > 1 else 'is'} already taken; choose other seats.",
+                    busy,
+                )
+        expires = now + self.hold_seconds
+        tx.run(
+            q.INSERT_HOLD,
+            {"id": hold_id, "show_id": show_id, "seats": json.dumps(labels), "now": now,
+             "expires_at": expires},
+        )
         expires_iso = from_epoch(expires).isoformat()
         tx.emit(
             SeatsHeld(hold_id=hold_id, show_id=show_id, seats=labels, expires_at=expires_iso),
