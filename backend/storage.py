@@ -96,12 +96,12 @@ def run(conn: Connection, sql: SQL, params: Any = None) -> Any:
         return conn.exec_driver_sql(sql.pg_text, params)
     raw = conn.connection.driver_connection
     if isinstance(params, list):
-        return _Rows(raw.executemany(sql.text, params))
-    return _Rows(raw.execute(sql.text, params))
+        return Rows(raw.executemany(sql.text, params))
+    return Rows(raw.execute(sql.text, params))
 
 
-class _Rows:
-    """The few result methods the services use, over a sqlite3 cursor."""
+class Rows:
+    """The few result methods the services use, over a sqlite3 cursor (see ``run``)."""
 
     __slots__ = ("cursor", "_cls")
 

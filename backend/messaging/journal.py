@@ -27,7 +27,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.messaging.envelope import Envelope
 from backend.messaging.messages import ROUTES, Message
-from backend.storage import SQL, in_list, run
+from backend.storage import SQL, Rows, in_list, run
 
 
 class OutboxRow(SQLModel, table=True):
@@ -102,7 +102,7 @@ class Tx:
     """
 
     __slots__ = ("conn", "now", "source", "emitted", "is_sqlite", "touched", "lease", "leased",
-                 "unleased", "facts")
+                 "unleased", "facts", "now_epoch", "_raw")
 
     def __init__(
         self,
@@ -114,6 +114,10 @@ class Tx:
     ) -> None:
         self.conn = conn
         self.now = now
+        #: ``now`` as seconds since the epoch (the tables store that).
+        self.now_epoch = now.timestamp()
+        #: The sqlite3 connection underneath, looked up once (not once per statement).
+        self._raw = conn.connection.driver_connection if is_sqlite else None
         self.source = source
         self.emitted: list[Envelope] = []
         self.is_sqlite = is_sqlite
@@ -128,13 +132,14 @@ class Tx:
         #: What this transaction established, published to in-memory readers after commit.
         self.facts: dict[object, object] = {}
 
-    @property
-    def now_epoch(self) -> float:
-        return self.now.timestamp()
-
     def run(self, sql: SQL, params: Any = None) -> Any:
         """Execute a plain-SQL statement in this transaction."""
-        return run(self.conn, sql, params)
+        raw = self._raw
+        if raw is None:
+            return run(self.conn, sql, params)
+        if isinstance(params, list):
+            return Rows(raw.executemany(sql.text, params))
+        return Rows(raw.execute(sql.text, {} if params is None else params))
 
     def emit(
         self, message: Message, *, correlation_id: str, causation_id: str | None = None
