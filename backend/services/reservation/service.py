@@ -115,6 +115,8 @@ class ReservationService(Service):
         self.holds = SeatHolds(catalog, clock, hold_seconds, max_seats)
         self.breaker = breaker
         self._sweeper: asyncio.Task[None] | None = None
+        #: Bookings being settled after their caller went away (see ``book``).
+        self._abandoning: set[asyncio.Task[None]] = set()
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -183,6 +185,14 @@ class ReservationService(Service):
         )
         try:
             outcome: PaymentOutcome | None = await self._ask_payment(authorize)
+        except asyncio.CancelledError:
+            # The caller gave up (its task was cancelled; the payment ask ran in it, so
+            # nothing was charged yet: a recorded payment is settled without a pause).
+            # Settle the booking now rather than leave it to the sweeper's next pass.
+            task = asyncio.create_task(self._abandoned(booking_id))
+            self._abandoning.add(task)
+            task.add_done_callback(self._abandoning.discard)
+            raise
         except (PaymentUnavailable, ServiceUnavailable, Busy) as exc:
             # Refused before anything was taken: the booking fails, the hold stays.
             await self.transact(self._settle, booking_id, "refused", None, "payment unavailable")
@@ -228,6 +238,14 @@ class ReservationService(Service):
             )
         return booking
 
+    async def _abandoned(self, booking_id: str) -> None:
+        """A booking whose caller went away mid-payment: mark it unknown and reconcile."""
+        try:
+            await self.transact(self._settle, booking_id, "unknown", None, "caller gave up")
+            await self.reconcile(booking_id)
+        except Exception as exc:  # the sweeper settles it later
+            log.info("booking %s left for the sweeper: %s", booking_id, exc)
+
     async def _ask_payment(self, authorize: Authorize) -> PaymentOutcome:
         """The payment ask, timed and reported to the breaker (a decline is a healthy
         answer; a timeout, a refusal or an error is a failure)."""
@@ -236,7 +254,11 @@ class ReservationService(Service):
         began = clock.monotonic()
         try:
             outcome: PaymentOutcome = await self.payment().ask(authorize, self.payment_timeout)
-        except BaseException:  # cancelled too: the call was made, its permit is spent
+        except asyncio.CancelledError:
+            if breaker is not None:
+                breaker.cancel()  # the caller gave up: no verdict on payment, permit back
+            raise
+        except Exception:
             if breaker is not None:
                 breaker.record(clock.monotonic() - began, failed=True)
             raise
