@@ -425,6 +425,9 @@ async def test_clicking_a_seat_selects_it(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_map(pilot, "hall-1")
         seats = widget(screen)
+        # the map is drawn and laid out (its place on screen settles once it has seats)
+        await wait_for(pilot, lambda: "Cursor" in text_of(screen, "#seat-cursor"))
+        await pilot.pause()
         e5 = screen.seat_map.seat("E5")
         # Content starts after the left padding; each layout column is two cells wide.
         x = seats.styles.padding.left + 2 + 2 * e5.column
