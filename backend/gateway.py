@@ -281,6 +281,12 @@ class BoxOffice:
             raise InvalidInput(
                 f"Tickets are sold for today and the next {DAYS_AHEAD} days only."
             )
+        # One turn of the loop for everybody else first. Services answer asks in the
+        # caller's task, and SQLite runs on the loop's thread, so without this a clerk
+        # (or a thousand) retrying seats on a map that is not yet updated could try hold
+        # after hold while the view that would tell them better never got a turn. Only
+        # here: a refusal elsewhere (an open breaker) must stay instant.
+        await asyncio.sleep(0)
         reply = await self._ask_reservation(HoldSeats(show_id, tuple(seats), replaces))
         await self._catch_up_seats(reply["show_id"], reply["id"], held=True)
         return HoldInfo(reply["id"], reply["show_id"], tuple(reply["seats"]), reply["expires_at"])
@@ -359,11 +365,6 @@ class BoxOffice:
         self, service: Service, request: Any, timeout: float, late: str | None = None
     ) -> Any:
         self._ready(service)
-        # One turn of the loop for everybody else first. Services answer asks in the
-        # caller's task, and SQLite runs on the loop's thread, so without this a caller
-        # could run call after call (a clerk retrying seats on a map that is not yet
-        # updated) while the views that would tell it better never get a turn.
-        await asyncio.sleep(0)
         try:
             return await service.ask(request, timeout)
         except asyncio.TimeoutError:
