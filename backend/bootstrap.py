@@ -140,12 +140,22 @@ def build_runtime(
             mailbox_size=max(settings.mailbox_size, 4000),
         )
 
+    def configured(make: Callable[[], Service]) -> Callable[[], Service]:
+        """The factory, with what every service's store takes from the settings."""
+
+        def build() -> Service:
+            service = make()
+            service.store.inline = service.store.is_sqlite and settings.sqlite_inline
+            return service
+
+        return build
+
     # started in this order: readers of mail before writers of it
     factories: dict[str, Callable[[], Service]] = {
-        INFORMATION: make_information,
-        CINEMA: make_cinema,
-        PAYMENT: make_payment,
-        RESERVATION: make_reservation,
+        INFORMATION: configured(make_information),
+        CINEMA: configured(make_cinema),
+        PAYMENT: configured(make_payment),
+        RESERVATION: configured(make_reservation),
     }
     for name, make in factories.items():
         services[name] = make()

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     delivery_lease_s: float = Field(10.0, gt=0, le=600)
     mailbox_size: int = Field(2000, ge=10)
     hang_after_s: float = Field(30.0, gt=0, le=3600)
+    # SQLite transactions on the event loop's thread (fastest for a headless box office);
+    # the terminal app turns this off unless it is set, to keep the clerk's keys quick
+    sqlite_inline: bool = True
 
     # the payment worker pool (the original's HPA: 1 to 10 replicas)
     pool_min: int = Field(1, ge=1)

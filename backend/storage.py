@@ -174,6 +174,11 @@ class Store:
         self.tables = list(tables)
         self.busy_timeout_ms = busy_timeout_ms
         self.is_sqlite = url.startswith("sqlite")
+        #: Whether SQLite transactions may run on the event loop's own thread (see
+        #: ``write``). Fastest when the services have the loop to themselves; a process
+        #: whose loop also draws a clerk's screen turns it off (``sqlite_inline``), so a
+        #: key press never waits behind a run of the services' transactions.
+        self.inline = self.is_sqlite
         #: Committed transactions by kind ("write", "read"), for benchmarks and tests.
         self.commits: Counter[str] = Counter()
         self._engine: Engine | None = None
@@ -270,7 +275,7 @@ class Store:
         """
         if self._writer is None:
             raise StorageError(f"The {self.name} database is closed.")
-        if self.is_sqlite:
+        if self.inline:
             done, result = self._try_inline(fn, args, _BEGIN_WRITE)
             if done:
                 self.commits["write"] += 1
@@ -291,7 +296,7 @@ class Store:
         """
         if self._reader is None:
             raise StorageError(f"The {self.name} database is closed.")
-        if self.is_sqlite:
+        if self.inline:
             done, result = self._try_inline(fn, args, _BEGIN_READ)
             if done:
                 self.commits["read"] += 1
