@@ -109,23 +109,23 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
         context = self._context
         if self._command is not None or self._term is None:
             what = "runs no commands" if self._command is not None else "needs a terminal"
+            log.info("session refused %s user=%s key=%s mode=%s reason=%s",
+                     self._guard.peer, self._guard.username, self._guard.fingerprint,
+                     context.mode, "command" if self._command is not None else "no-terminal")
             self._finish(
                 1,
                 f"행복 Cinema box office {what}. Connect with: "
                 f"{context.connect_hint(self._guard.username)}",
             )
-            log.info("session refused %s user=%s key=%s mode=%s reason=%s",
-                     self._guard.peer, self._guard.username, self._guard.fingerprint,
-                     context.mode, "command" if self._command is not None else "no-terminal")
             return
         if not context.slots.take():
             most = context.slots.maximum
-            self._finish(1, f"The box office is full: at most {most} "
-                            f"session{'s' if most != 1 else ''} at once. Please try again "
-                            "in a few minutes.")
             log.info("session refused %s user=%s key=%s mode=%s reason=full",
                      self._guard.peer, self._guard.username, self._guard.fingerprint,
                      context.mode)
+            self._finish(1, f"The box office is full: at most {most} "
+                            f"session{'s' if most != 1 else ''} at once. Please try again "
+                            "in a few minutes.")
             return
         started = time.monotonic()
         data_dir: str | None = None

@@ -73,7 +73,8 @@ def test_a_clerk_sells_a_ticket_over_ssh_and_quits(ssh_server, clerk_key, termin
     screen = terminal.screen()
     assert NOW_SHOWING not in screen and "Booking code" not in screen  # terminal restored
 
-    log = server.log()
+    log = wait_until(lambda: "session end" in server.log() and server.log(),
+                     what="the session's last log line")
     assert re.search(rf"session start 127\.0\.0\.1:\d+ user=clerk key={re.escape(clerk_key.fingerprint)} mode=clerk", log)
     assert re.search(r"session end .* mode=clerk duration=[\d.]+s reason=quit status=0", log)
 
@@ -224,7 +225,8 @@ def test_an_idle_session_is_warned_then_ended(ssh_server, clerk_key, terminals, 
     terminal.wait_for("No key pressed for a while", timeout=20)
     terminal.wait_for("Disconnected: no key was pressed for 8 seconds.", timeout=30)
     assert terminal.exit_status() == 0
-    assert re.search(r"session end .* reason=idle", server.log())
+    wait_until(lambda: re.search(r"session end .* reason=idle", server.log()),
+               what="the session's last log line")
 
 
 def test_a_session_longer_than_the_limit_is_ended(ssh_server, clerk_key, terminals, tmp_path):
@@ -234,7 +236,8 @@ def test_a_session_longer_than_the_limit_is_ended(ssh_server, clerk_key, termina
     terminal.wait_for("reaches its time limit", timeout=20)
     terminal.keys("Down", "Up")  # pressing keys does not extend it
     terminal.wait_for("Disconnected: sessions last at most 10 seconds.", timeout=30)
-    assert re.search(r"session end .* reason=time-limit", server.log())
+    wait_until(lambda: re.search(r"session end .* reason=time-limit", server.log()),
+               what="the session's last log line")
 
 
 def test_demo_sessions_cannot_see_each_other(ssh_server, clerk_key, terminals, tmp_path):
