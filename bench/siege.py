@@ -361,7 +361,7 @@ async def main(args: argparse.Namespace) -> int:
     print(f"  overloaded: BreakerOpen refusal p99 {p99_open:.2f} ms < "
           f"{TARGET_REFUSAL_P99_MS:.0f} ms ({len(over.open_refusals)} refusals)   "
           f"{verdict(fast_ok)}")
-    print("  app key-to-repaint under overload < 50 ms: measured by bench/tui_latency.py")
+    print("  app key-to-repaint under overload < 50 ms: measured by bench/tui_under_load.py")
     print(f"after the load: settled {settled}; {len(siege.codes)} bookings returned by book(), "
           f"{len(completed)} COMPLETED in history")
     print(f"  lost         {len(lost)} (book() returned but not COMPLETED)"
