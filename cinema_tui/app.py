@@ -106,21 +106,19 @@ class BoxOfficeApp(App[int]):
         self._check_size(self.size.width, self.size.height)
         if self.session_limits is not None:
             self.set_interval(1.0, self._warn_of_session_limits, name="session-limits")
-        self._quit_on_hangup()
+        self._quit_on_terminate()
         self.run_worker(self._start_backend(), name="backend-start", exit_on_error=False)
 
-    def _quit_on_hangup(self) -> None:
-        """SIGTERM or SIGHUP (a closed terminal, an ended SSH session) quit like Ctrl+Q:
-        the terminal is restored and the backend closed, and a ``--demo`` cinema's
-        directory is removed, instead of the process dying mid-screen."""
+    def _quit_on_terminate(self) -> None:
+        """SIGTERM quits like Ctrl+Q: the terminal is restored and the backend closed,
+        instead of the process dying mid-screen. (SIGHUP, a terminal that has gone, is
+        left to its default: there is no screen left to restore; see ``cli``.)"""
         if self.is_headless:
             return
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            try:
-                loop.add_signal_handler(sig, self.exit)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.exit)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):

@@ -8,7 +8,9 @@ status 2; a traceback never reaches the clerk's terminal.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -82,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     demo_dir = None
     if args.command is None and args.demo:
         demo_dir = Path(tempfile.mkdtemp(prefix="cinema-demo-"))
+        _remove_on_hangup(demo_dir)
     try:
         try:
             settings = load_settings(args, demo_dir)
@@ -100,6 +103,17 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if demo_dir is not None:
             shutil.rmtree(demo_dir, ignore_errors=True)
+
+
+def _remove_on_hangup(demo_dir: Path) -> None:
+    """A closed terminal (SIGHUP) ends the app at once, as it always has; a throw-away
+    demo cinema is removed first. Nothing is lost: every sale is committed already."""
+
+    def hangup(signum: int, frame: object) -> None:
+        shutil.rmtree(demo_dir, ignore_errors=True)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGHUP, hangup)
 
 
 def run_app(settings: Settings) -> int:
