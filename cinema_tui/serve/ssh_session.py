@@ -109,9 +109,8 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
         context = self._context
         if self._command is not None or self._term is None:
             what = "runs no commands" if self._command is not None else "needs a terminal"
-            log.info("session refused %s user=%s key=%s mode=%s reason=%s",
-                     self._guard.peer, self._guard.username, self._guard.fingerprint,
-                     context.mode, "command" if self._command is not None else "no-terminal")
+            self._log("refused", reason="command" if self._command is not None
+                      else "no-terminal")
             self._finish(
                 1,
                 f"행복 Cinema box office {what}. Connect with: "
@@ -120,9 +119,7 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
             return
         if not context.slots.take():
             most = context.slots.maximum
-            log.info("session refused %s user=%s key=%s mode=%s reason=full",
-                     self._guard.peer, self._guard.username, self._guard.fingerprint,
-                     context.mode)
+            self._log("refused", reason="full")
             self._finish(1, f"The box office is full: at most {most} "
                             f"session{'s' if most != 1 else ''} at once. Please try again "
                             "in a few minutes.")
@@ -140,11 +137,9 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
                 env=context.app_environment(self._term, self._chan_environment(), started),
                 columns=self._size[0],
                 rows=self._size[1],
-                cwd=data_dir or None,
+                cwd=data_dir,
             )
-            log.info("session start %s user=%s key=%s mode=%s term=%s size=%dx%d pid=%s",
-                     self._guard.peer, self._guard.username, self._guard.fingerprint,
-                     context.mode, self._term, *self._size, app.pid)
+            self._log("start", term=self._term, size="%dx%d" % self._size, pid=app.pid)
             reason, status = await self._supervise(app, started)
         except asyncio.CancelledError:  # the server is stopping
             if self._app is not None:
@@ -163,10 +158,8 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
             context.slots.give_back()
             if data_dir is not None:
                 shutil.rmtree(data_dir, ignore_errors=True)
-            log.info("session end %s user=%s key=%s mode=%s duration=%.1fs reason=%s "
-                     "status=%s", self._guard.peer, self._guard.username,
-                     self._guard.fingerprint, context.mode, time.monotonic() - started,
-                     reason, status)
+            self._log("end", duration=f"{time.monotonic() - started:.1f}s", reason=reason,
+                      status=status)
 
     async def _supervise(self, app: AppProcess, started: float) -> tuple[str, int]:
         """Wait for the first of: app exit, client gone, idle timeout, session limit."""
@@ -207,6 +200,13 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
         finally:
             for task in (app_done, gone):
                 task.cancel()
+
+    def _log(self, event: str, **fields: object) -> None:
+        """One line per session event: who, how, and ``fields``; never what was typed."""
+        guard = self._guard
+        extra = "".join(f" {name}={value}" for name, value in fields.items())
+        log.info("session %s %s user=%s key=%s mode=%s%s", event, guard.peer, guard.username,
+                 guard.fingerprint, self._context.mode, extra)
 
     # -- talking to the client ----------------------------------------------------------
     def _chan_environment(self) -> dict[str, str]:

@@ -45,6 +45,16 @@ def wait_until(predicate: Callable[[], object], timeout: float = 20.0,
         time.sleep(0.1)
 
 
+def clean_environment() -> dict[str, str]:
+    """This process's environment without any CINEMA_* setting of the developer's."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("CINEMA_")}
+
+
+def cli() -> list[str]:
+    """``cinema-tui`` as the servers run it: this interpreter, ``-m cinema_tui``."""
+    return [sys.executable, "-m", "cinema_tui"]
+
+
 @dataclass
 class RunningServer:
     process: subprocess.Popen[str]
@@ -71,7 +81,7 @@ def ssh_server(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
         data_dir = data_dir or tmp_path / f"data-{len(started)}"
         tmp_dir = tmp_path / f"tmp-{len(started)}"
         tmp_dir.mkdir()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CINEMA_")}
+        env = clean_environment()
         env.update(TMPDIR=str(tmp_dir), CINEMA_LANGUAGE="en", PYTHONUNBUFFERED="1")
         for key, value in settings.items():
             env[f"CINEMA_{key.upper()}"] = str(value)

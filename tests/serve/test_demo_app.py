@@ -6,20 +6,18 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.serve.conftest import Terminal, needs_ssh, wait_until
+from tests.serve.conftest import Terminal, cli, needs_ssh, wait_until
 
 pytestmark = [needs_ssh, pytest.mark.timeout(120)]
 
 
 def start_demo(tmp_path: Path) -> Terminal:
     terminal = Terminal()
-    command = ["env", f"TMPDIR={tmp_path}", "CINEMA_LANGUAGE=en", sys.executable, "-m",
-               "cinema_tui", "--demo"]
+    command = ["env", f"TMPDIR={tmp_path}", "CINEMA_LANGUAGE=en", *cli(), "--demo"]
     terminal.start(command, tmp_path / "exit")
     terminal.wait_for("Enter: choose seats", timeout=60)
     assert len(list(tmp_path.glob("cinema-demo-*"))) == 1

@@ -12,8 +12,8 @@ import os
 import re
 import signal
 import stat
-import unicodedata
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import asyncssh
@@ -24,6 +24,8 @@ from tests.serve.conftest import (
     ClientKey,
     Terminal,
     authorize,
+    clean_environment,
+    cli,
     needs_ssh,
     ssh_command,
     wait_until,
@@ -323,9 +325,9 @@ def test_a_clerk_key_added_while_running_is_accepted(ssh_server, clerk_key, tmp_
     ],
 )
 def test_bad_server_settings_get_one_clear_line(tmp_path, arguments, environment, message):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CINEMA_")}
+    env = clean_environment()
     done = subprocess.run(
-        [*_cli(), "serve-ssh", "--data-dir", str(tmp_path), *arguments],
+        [*cli(), "serve-ssh", "--data-dir", str(tmp_path), *arguments],
         capture_output=True, text=True, timeout=60, env={**env, **environment},
         stdin=subprocess.DEVNULL,
     )
@@ -335,9 +337,9 @@ def test_bad_server_settings_get_one_clear_line(tmp_path, arguments, environment
 
 def test_a_port_in_use_or_a_broken_key_file_is_explained(ssh_server, tmp_path):
     server = ssh_server("demo")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CINEMA_")}
+    env = clean_environment()
     busy = subprocess.run(
-        [*_cli(), "serve-ssh", "--data-dir", str(tmp_path / "other"),
+        [*cli(), "serve-ssh", "--data-dir", str(tmp_path / "other"),
          "--port", str(server.port)],
         capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL,
     )
@@ -349,18 +351,12 @@ def test_a_port_in_use_or_a_broken_key_file_is_explained(ssh_server, tmp_path):
     (broken / "ssh").mkdir(parents=True)
     (broken / "ssh" / "authorized_keys").write_text("ssh-ed25519 not-a-key clerk\n")
     bad = subprocess.run(
-        [*_cli(), "serve-ssh", "--data-dir", str(broken), "--port", "0"],
+        [*cli(), "serve-ssh", "--data-dir", str(broken), "--port", "0"],
         capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL,
     )
     assert bad.returncode == 2
     assert "authorized_keys: not a valid authorized-keys file" in bad.stderr
     assert "Traceback" not in bad.stderr
-
-
-def _cli() -> list[str]:
-    import sys
-
-    return [sys.executable, "-m", "cinema_tui"]
 
 
 def test_session_limits_are_counted_per_server(ssh_server, clerk_key, terminals, tmp_path):
@@ -436,9 +432,9 @@ def test_a_vanished_client_stops_its_app_and_cleans_up(ssh_server, clerk_key, te
 def test_an_unusable_data_directory_is_explained(tmp_path):
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("this is a file, not a directory\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CINEMA_")}
+    env = clean_environment()
     done = subprocess.run(
-        [*_cli(), "serve-ssh", "--data-dir", str(not_a_dir / "data"), "--port", "0"],
+        [*cli(), "serve-ssh", "--data-dir", str(not_a_dir / "data"), "--port", "0"],
         capture_output=True, text=True, timeout=60, env=env, stdin=subprocess.DEVNULL,
     )
     assert done.returncode == 2

@@ -4,10 +4,8 @@ for the page and over its websocket for a live app."""
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -15,6 +13,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+
+from tests.serve.conftest import clean_environment, cli
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -39,10 +39,10 @@ def fetch(url: str, deadline: float) -> tuple[int, str]:
 @pytest.fixture
 def web_server(tmp_path: Path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CINEMA_")}
+    env = clean_environment()
     env.update(TMPDIR=str(tmp_path), CINEMA_LANGUAGE="en")
     process = subprocess.Popen(
-        [sys.executable, "-m", "cinema_tui", "serve-web", "--data-dir", str(tmp_path / "data"),
+        [*cli(), "serve-web", "--data-dir", str(tmp_path / "data"),
          "--port", str(port), "--demo"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=(tmp_path / "web.log").open("w"), env=env,
