@@ -96,8 +96,17 @@ class Settings(BaseSettings):
     ssh_connections_per_minute: int = Field(20, ge=1)
     ssh_idle_timeout_s: float = Field(900.0, gt=0)
     ssh_max_session_s: float = Field(4 * 3600.0, gt=0)
+    # sessions one SSH connection may open (OpenSSH multiplexes many over one connection)
+    ssh_sessions_per_connection: int = Field(1, ge=1, le=100)
+    # a connection that has opened no session this long after logging in is closed
+    ssh_no_session_timeout_s: float = Field(30.0, gt=0, le=3600)
     web_host: str = "127.0.0.1"
     web_port: int = Field(8000, ge=0, le=65535)
+    # app processes serve-web runs at once (each is a whole box office app, ~80 MB)
+    web_max_sessions: int = Field(8, ge=1, le=1000)
+    web_connections_per_minute: int = Field(20, ge=1)
+    # serve-web on an address other than loopback must be asked for explicitly
+    web_allow_remote: bool = False
 
     @field_validator("ssh_mode")
     @classmethod
@@ -160,6 +169,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if _CONFIG_FILE.get("hermetic"):
+            return (init_settings,)
         sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
         toml_file = _CONFIG_FILE.get("path")
         if toml_file is not None:
@@ -194,7 +205,25 @@ class Settings(BaseSettings):
             _CONFIG_FILE["path"] = None
 
 
-_CONFIG_FILE: dict[str, Path | None] = {"path": None}
+    @classmethod
+    def hermetic(cls, **values: Any) -> "Settings":
+        """Settings made only from ``values`` and the defaults: no settings file, no
+        ``CINEMA_*`` variable.
+
+        A demo visitor's box office is built this way, so nothing the operator
+        configured for the real cinema (a data directory, database URLs) can reach it.
+        """
+        _CONFIG_FILE["hermetic"] = True
+        try:
+            return cls(**{k: v for k, v in values.items() if v is not None})
+        except ValidationError as exc:
+            raise ConfigError(_explain(exc, None)) from exc
+        finally:
+            _CONFIG_FILE["hermetic"] = None
+
+
+#: Which sources the next ``Settings`` is built from (set only around one construction).
+_CONFIG_FILE: dict[str, Any] = {"path": None, "hermetic": None}
 
 
 def _explain(exc: ValidationError, path: Path | None) -> str:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import sys
-import tempfile
 from pathlib import Path
 
-from backend.errors import BoxOfficeError
+from backend.errors import BoxOfficeError, ConfigError
 from backend.settings import Settings, default_config_file, default_data_dir
+from cinema_tui.demo_dirs import make_demo_dir, remove_demo_dir, sweep_abandoned_demo_dirs
 
 
 def _common(parser: argparse.ArgumentParser, default: object = None) -> None:
@@ -52,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(parser)
     parser.add_argument(
         "--demo", action="store_true",
-        help="a fresh demo cinema in a temporary directory, removed when the app quits",
+        help="a fresh demo cinema in a private temporary directory, removed when the app "
+             "quits; it reads no settings file and no CINEMA_* variable",
     )
     commands = parser.add_subparsers(dest="command", metavar="{serve-ssh,serve-web}")
     ssh = _server(commands, "serve-ssh", "serve the box office over SSH",
@@ -65,29 +65,53 @@ def build_parser() -> argparse.ArgumentParser:
                   "Serve the box office to web browsers, for demos.", "port (default 8000)")
     web.add_argument("--demo", action="store_true",
                      help="each browser tab gets its own fresh demo cinema")
+    web.add_argument("--allow-remote", action="store_true", default=None,
+                     help="allow listening on an address other than loopback (anyone who "
+                          "can reach it and has the token can sell and refund)")
     return parser
 
 
-def load_settings(args: argparse.Namespace, data_dir: Path | None = None) -> Settings:
+def load_settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
     if args.command == "serve-ssh":
         overrides = {"ssh_host": args.host, "ssh_port": args.port, "ssh_mode": args.mode}
     elif args.command == "serve-web":
-        overrides = {"web_host": args.host, "web_port": args.port}
+        overrides = {"web_host": args.host, "web_port": args.port,
+                     "web_allow_remote": args.allow_remote}
     return Settings.load(
-        args.config, data_dir=data_dir or args.data_dir, language=args.lang, **overrides
+        args.config, data_dir=args.data_dir, language=args.lang, **overrides
     )
+
+
+def demo_settings(args: argparse.Namespace, demo_dir: Path) -> Settings:
+    """A demo's settings: its own directory and language, and nothing else.
+
+    Hermetic on purpose: a demo is what strangers get (over SSH, in a browser), so it
+    must not pick up the operator's settings file or ``CINEMA_*`` variables, which may
+    name the real cinema's data directory or databases.
+    """
+    if args.config is not None:
+        raise ConfigError("--demo reads no settings file: leave out --config.")
+    return Settings.hermetic(data_dir=demo_dir, language=args.lang)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Everything the box office writes (databases, tickets, keys) is its owner's alone,
+    # whatever umask it was started with.
+    os.umask(0o077)
     demo_dir = None
-    if args.command is None and args.demo:
-        demo_dir = Path(tempfile.mkdtemp(prefix="cinema-demo-"))
+    demo = args.command is None and args.demo
+    if demo and args.data_dir is None:  # given a directory, its maker removes it
+        sweep_abandoned_demo_dirs()
+        demo_dir = make_demo_dir()
         _remove_on_hangup(demo_dir)
     try:
         try:
-            settings = load_settings(args, demo_dir)
+            if demo:
+                settings = demo_settings(args, demo_dir or args.data_dir)
+            else:
+                settings = load_settings(args)
         except BoxOfficeError as exc:
             print(f"cinema-tui: {exc}", file=sys.stderr)
             return 2
@@ -102,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_app(settings)
     finally:
         if demo_dir is not None:
-            shutil.rmtree(demo_dir, ignore_errors=True)
+            remove_demo_dir(demo_dir)
 
 
 def _remove_on_hangup(demo_dir: Path) -> None:
@@ -110,7 +134,7 @@ def _remove_on_hangup(demo_dir: Path) -> None:
     demo cinema is removed first. Nothing is lost: every sale is committed already."""
 
     def hangup(signum: int, frame: object) -> None:
-        shutil.rmtree(demo_dir, ignore_errors=True)
+        remove_demo_dir(demo_dir)
         os._exit(128 + signum)
 
     signal.signal(signal.SIGHUP, hangup)
