@@ -1,0 +1,59 @@
+"""Text from clients, made safe to put in a log line.
+
+Whatever a client sends (a user name, a terminal type, a key's comment, a path, a
+header) may hold a newline that forges a whole log line, or escape sequences that act on
+the terminal of whoever reads the log. ``log_safe`` keeps printable text as it is and
+writes everything else as a Python-style escape (``\\n`` is ``\\x0a``, ESC is ``\\x1b``,
+a right-to-left override is ``\\u202e``), so one event stays one line and the log shows
+exactly what was sent. A backslash is doubled, so an escape in the log always means the
+client sent that character, never those letters. Long values are cut short.
+"""
+
+from __future__ import annotations
+
+#: The most characters of one client value kept in a log line.
+MAX_LOG_CHARS = 120
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def log_safe(value: object, limit: int = MAX_LOG_CHARS, *, token: bool = False) -> str:
+    """``value`` as one line of printable text, at most about ``limit`` characters.
+
+    ``token=True`` also escapes spaces (``\\x20``), for ``key=value`` fields, so a value
+    cannot pose as more fields; an empty token is written ``""``. Bytes that are not
+    UTF-8 are written as ``\\xNN``.
+    """
+    if value is None:
+        text = "-"
+    elif isinstance(value, bytes | bytearray):
+        text = bytes(value).decode("utf-8", "surrogateescape")
+    else:
+        text = str(value)
+    pieces: list[str] = []
+    length = 0
+    for index, char in enumerate(text):
+        if char == "\\":
+            piece = "\\\\"
+        elif char.isprintable() and not (token and char == " "):
+            piece = char
+        else:
+            piece = _escape(char)
+        if length + len(piece) > limit:
+            pieces.append(f"...(+{len(text) - index} chars)")
+            break
+        pieces.append(piece)
+        length += len(piece)
+    result = "".join(pieces)
+    if token and not result:
+        return '""'
+    return result
