@@ -13,6 +13,7 @@ from backend.catalog import Catalog, default_catalog_dir, load_catalog
 from backend.messaging.dispatcher import Dispatcher
 from backend.messaging.messages import CINEMA, INFORMATION, PAYMENT, RESERVATION
 from backend.runtime.breaker import CircuitBreaker, Transition
+from backend.private_files import private_directory
 from backend.runtime.actor import Actor
 from backend.runtime.clock import Clock, SystemClock
 from backend.runtime.pool import WorkerPool
@@ -79,6 +80,10 @@ def build_runtime(
     restarts.
     """
     catalog = catalog or load_settings_catalog(settings)
+    try:  # the cinema's books are its owner's alone (700), whatever the umask
+        private_directory(settings.data_dir)
+    except OSError:
+        pass  # unusable: each store says so, in a sentence, when it opens
     services: dict[str, Service] = {}
     dispatcher = Dispatcher(services, lease_seconds=settings.delivery_lease_s)
     knobs = SimulatorKnobs(

@@ -40,6 +40,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 
 from backend.errors import StorageError
+from backend.private_files import DIRECTORY_MODE, FILE_MODE, tighten_database_files
 
 T = TypeVar("T")
 
@@ -219,6 +220,8 @@ class Store:
                 else:
                     with conn.begin():
                         _create_tables(conn, self.tables)
+            if self.is_sqlite:  # private whatever the umask (phones, booking codes)
+                tighten_database_files(path)
         except Exception:
             engine.dispose()
             self._engine = None
@@ -433,9 +436,9 @@ class Store:
 def _check_directory(directory: Path, name: str) -> None:
     """Make sure the data directory exists and takes files, or say plainly why not."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
         probe = directory / f".{name}.{os.getpid()}.{threading.get_ident()}.write-test"
-        probe.write_text("ok")
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
         probe.unlink()
     except OSError as exc:
         raise StorageError(

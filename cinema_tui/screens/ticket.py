@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from backend.errors import BoxOfficeError
+from backend.private_files import private_directory, write_private_text
 from backend.views import Booking
 from cinema_tui.app_text import AppText
 from cinema_tui.format import fit, hhmm
@@ -261,11 +262,8 @@ class TicketScreen(AppText, Screen[None]):
         path = folder / f"{self.booking.code}.txt"
         text = self.ticket_text()
 
-        def write() -> None:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".txt.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(path)
+        def write() -> None:  # a booking code is enough to cancel: private to the owner
+            write_private_text(private_directory(folder) / path.name, text)
 
         await asyncio.to_thread(write)
         self.app.notify(self.tr("ticket.saved", path=str(path)), timeout=6)
