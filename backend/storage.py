@@ -26,9 +26,9 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import sqlite3
 import threading
 from collections import Counter, namedtuple
-import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -36,11 +36,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Table, create_engine, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from backend.errors import StorageError
 from backend.private_files import DIRECTORY_MODE, FILE_MODE, tighten_database_files
+from backend.schema.migrations import MigrationPlan, has_history, migrate
 
 T = TypeVar("T")
 
@@ -55,7 +56,7 @@ class SQL:
     the ``:name`` markers become ``%(name)s``.
     """
 
-    __slots__ = ("text", "pg_text")
+    __slots__ = ("pg_text", "text")
 
     def __init__(self, text: str) -> None:
         self.text = " ".join(text.split())
@@ -65,7 +66,7 @@ class SQL:
         return f"SQL({self.text!r})"
 
     @classmethod
-    def of(cls, text: str) -> "SQL":
+    def of(cls, text: str) -> SQL:
         """The statement for ``text``, made once: for statements put together at run
         time (an ``IN`` list of one to ten seats), which would otherwise be normalised
         and rewritten for PostgreSQL on every call."""
@@ -104,7 +105,7 @@ def run(conn: Connection, sql: SQL, params: Any = None) -> Any:
 class Rows:
     """The few result methods the services use, over a sqlite3 cursor (see ``run``)."""
 
-    __slots__ = ("cursor", "_cls")
+    __slots__ = ("_cls", "cursor")
 
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self.cursor = cursor
@@ -183,6 +184,8 @@ class Store:
         #: Committed transactions by kind ("write", "read"), for benchmarks and tests.
         self.commits: Counter[str] = Counter()
         self._engine: Engine | None = None
+        #: What opening did to the schema (None for a store without a history).
+        self.migration: MigrationPlan | None = None
         self._writer: ThreadPoolExecutor | None = None
         self._reader: ThreadPoolExecutor | None = None
         self._local = threading.local()
@@ -215,7 +218,9 @@ class Store:
         self._engine = engine
         try:
             with engine.connect() as conn:
-                if self.is_sqlite:
+                if has_history(self.name):  # every service: migrate to the code's schema
+                    self.migration = migrate(conn, self.name, self.where, self.tables)
+                elif self.is_sqlite:
                     _raw_transact(conn, _create_tables, (self.tables,), _BEGIN_WRITE)
                 else:
                     with conn.begin():
@@ -250,6 +255,12 @@ class Store:
         for pool in (writer, reader):
             if pool is not None:
                 pool.shutdown(wait=False)
+
+    @property
+    def where(self) -> str:
+        """Where the database is, for messages: its file, or its server and name (never
+        a password)."""
+        return self.url.split("///", 1)[1] if self.is_sqlite else self.url.split("@")[-1]
 
     @property
     def is_open(self) -> bool:
@@ -402,7 +413,7 @@ class Store:
     def _explain(self, exc: Exception) -> StorageError:
         """Turn a driver error into a sentence for the person at the terminal."""
         text = str(getattr(exc, "orig", exc)).lower()
-        where = self.url.split("///", 1)[1] if self.is_sqlite else self.url.split("@")[-1]
+        where = self.where
         if "locked" in text or "busy" in text:
             return StorageError(
                 f"The {self.name} database ({where}) is locked by another program. "
