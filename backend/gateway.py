@@ -107,10 +107,15 @@ class BoxOffice:
         """Load the catalog, open every service's database, start the actors."""
         from backend.bootstrap import build_runtime  # heavy (SQLAlchemy): only when starting
 
+        from backend.integrity import check_at_start
+
         runtime = build_runtime(
             self.settings, self.clock, self._catalog,
             breaker_clock=self._breaker_clock, on_breaker=self.breaker_transitions.append,
         )
+        # Migrate, and refuse a database that is missing, foreign or behind the others,
+        # before any service acts on it (StorageError, in one sentence).
+        await asyncio.to_thread(check_at_start, self.settings)
         try:
             await runtime.supervisor.start_all()
             await runtime.dispatcher.start()

@@ -41,7 +41,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from backend.errors import StorageError
 from backend.private_files import DIRECTORY_MODE, FILE_MODE, tighten_database_files
-from backend.schema.migrations import MigrationPlan, has_history, migrate
+from backend.schema.migrations import has_history, migrate
 
 T = TypeVar("T")
 
@@ -184,8 +184,6 @@ class Store:
         #: Committed transactions by kind ("write", "read"), for benchmarks and tests.
         self.commits: Counter[str] = Counter()
         self._engine: Engine | None = None
-        #: What opening did to the schema (None for a store without a history).
-        self.migration: MigrationPlan | None = None
         self._writer: ThreadPoolExecutor | None = None
         self._reader: ThreadPoolExecutor | None = None
         self._local = threading.local()
@@ -205,21 +203,13 @@ class Store:
     def _open_sync(self) -> None:
         if self.is_sqlite:
             path = Path(self.url.split("///", 1)[1])
-            _check_directory(path.parent, self.name)
-            engine = create_engine(
-                self.url,
-                connect_args={"timeout": self.busy_timeout_ms / 1000, "check_same_thread": False},
-                pool_size=4,
-                max_overflow=4,
-            )
-            _configure_sqlite(engine, self.busy_timeout_ms)
-        else:
-            engine = create_engine(self.url, pool_size=4, max_overflow=4, pool_pre_ping=True)
+            check_directory(path.parent, self.name)
+        engine = make_engine(self.url, self.busy_timeout_ms)
         self._engine = engine
         try:
             with engine.connect() as conn:
                 if has_history(self.name):  # every service: migrate to the code's schema
-                    self.migration = migrate(conn, self.name, self.where, self.tables)
+                    migrate(conn, self.name, self.where, self.tables)
                 elif self.is_sqlite:
                     _raw_transact(conn, _create_tables, (self.tables,), _BEGIN_WRITE)
                 else:
@@ -258,9 +248,8 @@ class Store:
 
     @property
     def where(self) -> str:
-        """Where the database is, for messages: its file, or its server and name (never
-        a password)."""
-        return self.url.split("///", 1)[1] if self.is_sqlite else self.url.split("@")[-1]
+        """Where the database is, for messages (see ``where_of``)."""
+        return where_of(self.url)
 
     @property
     def is_open(self) -> bool:
@@ -412,26 +401,7 @@ class Store:
 
     def _explain(self, exc: Exception) -> StorageError:
         """Turn a driver error into a sentence for the person at the terminal."""
-        text = str(getattr(exc, "orig", exc)).lower()
-        where = self.where
-        if "locked" in text or "busy" in text:
-            return StorageError(
-                f"The {self.name} database ({where}) is locked by another program. "
-                "Close whatever holds it open and try again."
-            )
-        if "not a database" in text or "malformed" in text or "corrupt" in text:
-            return StorageError(
-                f"The {self.name} database file {where} is damaged. Move it aside to start "
-                "that service afresh, or restore it from a backup."
-            )
-        if "unable to open" in text or "readonly" in text or "read-only" in text:
-            return StorageError(
-                f"Cannot write the {self.name} database at {where}. Check that the data "
-                "directory exists and is writable (or choose another with --data-dir)."
-            )
-        if isinstance(exc, (OperationalError, SADatabaseError)):
-            return StorageError(f"The {self.name} database ({where}) failed: {text}")
-        return StorageError(f"The {self.name} database ({where}) refused a change: {text}")
+        return explain(self.name, self.where, exc)
 
     # --- dialect helpers ----------------------------------------------------------------
 
@@ -444,7 +414,52 @@ class Store:
         return insert(table)
 
 
-def _check_directory(directory: Path, name: str) -> None:
+def explain(name: str, where: str, exc: BaseException) -> StorageError:
+    """A driver error about the ``name`` database at ``where`` as a sentence for the
+    person at the terminal."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "locked" in text or "busy" in text:
+        return StorageError(
+            f"The {name} database ({where}) is locked by another program. "
+            "Close whatever holds it open and try again."
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StorageError(
+            f"The {name} database file {where} is damaged. Move it aside to start "
+            "that service afresh, or restore it from a backup."
+        )
+    if "unable to open" in text or "readonly" in text or "read-only" in text:
+        return StorageError(
+            f"Cannot write the {name} database at {where}. Check that the data "
+            "directory exists and is writable (or choose another with --data-dir)."
+        )
+    if isinstance(exc, (OperationalError, SADatabaseError)):
+        return StorageError(f"The {name} database ({where}) failed: {text}")
+    return StorageError(f"The {name} database ({where}) refused a change: {text}")
+
+
+def where_of(url: str) -> str:
+    """Where a database is, for messages: its file, or its server and name (never a
+    password)."""
+    return url.split("///", 1)[1] if url.startswith("sqlite") else url.split("@")[-1]
+
+
+def make_engine(url: str, busy_timeout_ms: int = 10_000) -> Engine:
+    """An engine for ``url`` set up as every store's is (on SQLite: WAL, busy timeout, our
+    own BEGIN)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+            pool_size=4,
+            max_overflow=4,
+        )
+        _configure_sqlite(engine, busy_timeout_ms)
+        return engine
+    return create_engine(url, pool_size=4, max_overflow=4, pool_pre_ping=True)
+
+
+def check_directory(directory: Path, name: str) -> None:
     """Make sure the data directory exists and takes files, or say plainly why not."""
     try:
         directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)

@@ -70,6 +70,8 @@ class BoxOfficeApp(App[int]):
         self.office: BoxOffice = office or BoxOffice(settings, clock=clock)
         #: Set once the backend is running; testers can ``await app.backend_ready.wait()``.
         self.backend_ready = asyncio.Event()
+        #: Why the backend could not start (shown full screen; None while all is well).
+        self.startup_error: str | None = None
         self._too_small_shown = False
         self.theme = "textual-dark"
         #: set when served over SSH: the limits the server will enforce (we warn first)
@@ -159,6 +161,7 @@ class BoxOfficeApp(App[int]):
             from cinema_tui.screens.loading import StartupFailedScreen
 
             message = human_message(error, self.lang) if error else "?"
+            self.startup_error = message
             self.switch_screen(StartupFailedScreen(message))
             return
         if error is not None:
@@ -250,7 +253,9 @@ class BoxOfficeApp(App[int]):
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
     async def action_quit(self) -> None:
-        self.exit(0)
+        # A box office that could not start ends with a failure status (the CLI also
+        # leaves the reason on stderr), so scripts and service managers see it.
+        self.exit(1 if self.startup_error else 0)
 
     async def show_ticket(self, booking: object) -> None:
         """After a sale: leave the selling flow and show the ticket."""

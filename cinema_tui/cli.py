@@ -148,6 +148,9 @@ def run_app(settings: Settings) -> int:
         app.run()
     except KeyboardInterrupt:  # Textual has restored the terminal by now
         return 130
+    if app.startup_error:  # shown full screen; left on the shell too, once it is back
+        print(f"cinema-tui: {app.startup_error}", file=sys.stderr)
+        return app.return_code or 1
     return app.return_code or 0
 
 

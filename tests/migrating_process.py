@@ -17,14 +17,17 @@ import time
 from pathlib import Path
 
 from backend import BoxOffice, Settings
+from backend.integrity import check_at_start
 from backend.schema import migrations
 
 
 async def main(versions: Path, data_dir: Path, start_at: float) -> None:
     migrations.VERSIONS = versions
     await asyncio.sleep(max(0.0, start_at - time.time()))
-    async with BoxOffice.open(Settings(data_dir=data_dir)) as office:
-        plans = {name: s.store.migration for name, s in office.runtime.services.items()}
+    settings = Settings(data_dir=data_dir)
+    plans = await asyncio.to_thread(check_at_start, settings)  # what BoxOffice.open runs
+    async with BoxOffice.open(settings):
+        pass
     print(json.dumps({name: {"adopted": plan.adopt, "steps": plan.steps}
                       for name, plan in plans.items()}), flush=True)
 
