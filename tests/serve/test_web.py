@@ -323,6 +323,24 @@ def test_a_malformed_message_is_one_log_line_and_ends_only_its_session(web_serve
     assert "Traceback" in error
 
 
+def test_an_app_that_cannot_start_is_logged_not_printed(web_servers):
+    """textual-serve copies a failed app's stderr to stdout; it becomes log lines."""
+    config = web_servers.tmp_path / "config.toml"
+    config.write_text("hold_minutes = 5\n")
+    server = web_servers.start("--config", str(config))
+    config.write_text('hold_minutes = "five"\n')  # broken after the server read it
+
+    async def clerk() -> None:
+        async with Session(server, await sign_in(server)):
+            wait_until(lambda: "app output" in server.log(), what="the app's error")
+
+    run(clerk())
+    assert server.stop() == 0
+    assert server.stdout_after_banner == ""
+    assert re.search(r"app output: cinema-tui: \S+config\.toml, key hold_minutes: ",
+                     server.log())
+
+
 def test_a_non_loopback_host_needs_allow_remote(web_servers):
     log_path = web_servers.tmp_path / "refused.log"
     process = web_servers.popen("--host", "0.0.0.0", "--port", "0",

@@ -54,6 +54,7 @@ class WebServer:
     data_dir: Path
     tmp_dir: Path
     log_path: Path
+    stdout_after_banner: str = ""  # read when it is stopped
 
     @property
     def base(self) -> str:
@@ -84,7 +85,8 @@ class WebServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(10)
-        if self.process.stdout:
+        if self.process.stdout and not self.process.stdout.closed:
+            self.stdout_after_banner = self.process.stdout.read()
             self.process.stdout.close()
         return self.process.returncode
 
