@@ -78,6 +78,8 @@ class BoxOffice:
         self.clock = clock or SystemClock()
         self._catalog = catalog
         self.runtime: Runtime | None = None
+        #: This box office's shared claim on its data directory while it runs.
+        self._in_use: Any = None
         self._rows: BookingRows | None = None
         self._breaker_clock = breaker_clock
         #: The payment breaker's recent state changes, newest last (for the Ops screen).
@@ -108,6 +110,7 @@ class BoxOffice:
         from backend.bootstrap import build_runtime  # heavy (SQLAlchemy): only when starting
 
         from backend.integrity import check_at_start
+        from backend.occupancy import InUse
 
         runtime = build_runtime(
             self.settings, self.clock, self._catalog,
@@ -116,13 +119,16 @@ class BoxOffice:
         # Migrate, and refuse a database that is missing, foreign or behind the others,
         # before any service acts on it (StorageError, in one sentence).
         await asyncio.to_thread(check_at_start, self.settings)
+        in_use = InUse(self.settings.data_dir)  # so that restore waits for us to quit
+        in_use.acquire()
         try:
             await runtime.supervisor.start_all()
             await runtime.dispatcher.start()
         except BaseException:
             await runtime.supervisor.stop_all()
+            in_use.release()
             raise
-        self.runtime = runtime
+        self.runtime, self._in_use = runtime, in_use
 
     async def close(self) -> None:
         """Stop everything; unfinished work stays in the journals for next time."""
@@ -131,6 +137,9 @@ class BoxOffice:
             return
         await runtime.dispatcher.stop()
         await runtime.supervisor.stop_all()
+        if self._in_use is not None:
+            self._in_use.release()
+            self._in_use = None
 
     @property
     def rt(self) -> Runtime:

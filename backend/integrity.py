@@ -77,7 +77,8 @@ def service_tables(service: str) -> list[Table]:
 
 
 @contextmanager
-def _connections(settings: Settings) -> Iterator[dict[str, tuple[Connection, Database]]]:
+def _connections(settings: Settings, *, dry_run: bool = False
+                 ) -> Iterator[dict[str, tuple[Connection, Database]]]:
     from backend.storage import check_directory, explain, make_engine, where_of
 
     engines: list[Engine] = []
@@ -97,7 +98,8 @@ def _connections(settings: Settings) -> Iterator[dict[str, tuple[Connection, Dat
                 conn = engine.connect()
                 db = Database(service, where, existed, {}, False)
                 opened[service] = (conn, db)
-                db.migration = migrate(conn, service, where, service_tables(service))
+                db.migration = migrate(conn, service, where, service_tables(service),
+                                       dry_run=dry_run)
             except (DBAPIError, sqlite3.Error) as exc:
                 raise explain(service, where, exc) from exc
         yield opened
@@ -116,18 +118,32 @@ def check_at_start(settings: Settings) -> dict[str, MigrationPlan]:
     Runs before any service starts, in a thread (it blocks on the databases). Returns
     what migrating did to each database.
     """
-    with _connections(settings) as opened:
+    return _check(settings, dry_run=False)
+
+
+def check_only(settings: Settings) -> dict[str, MigrationPlan]:
+    """The same checks without changing anything (``cinema-tui check``): a database still
+    to be migrated is reported in the plans, and its identity is checked once migrated."""
+    return _check(settings, dry_run=True)
+
+
+def _check(settings: Settings, *, dry_run: bool) -> dict[str, MigrationPlan]:
+    with _connections(settings, dry_run=dry_run) as opened:
+        plans = {name: db.migration for name, (_, db) in opened.items()}
+        if dry_run and any(plan.pending for plan in plans.values()):
+            return plans  # the identity table comes with the migrations
         for conn, db in opened.values():
             with conn.begin():
                 db.identity = dict(conn.execute(select(IDENTITY.c.key, IDENTITY.c.value)).all())
                 db.has_sales = conn.execute(text("SELECT 1 FROM outbox LIMIT 1")).first() is not None
-        _check_identity(settings, opened)
+        _check_identity(settings, opened, claim=not dry_run)
         _check_agreement({name: conn for name, (conn, _) in opened.items()},
                          {name: db for name, (_, db) in opened.items()})
-        return {name: db.migration for name, (_, db) in opened.items()}
+        return plans
 
 
-def _check_identity(settings: Settings, opened: dict[str, tuple[Connection, Database]]) -> None:
+def _check_identity(settings: Settings, opened: dict[str, tuple[Connection, Database]],
+                    *, claim: bool) -> None:
     databases = {name: db for name, (_, db) in opened.items()}
     known = {name: db for name, db in databases.items() if db.identity.get("cinema_id")}
     anchor = known.get(RESERVATION) or next(iter(known.values()), None)
@@ -160,6 +176,8 @@ def _check_identity(settings: Settings, opened: dict[str, tuple[Connection, Data
     # A new data directory, one v0.1.0 made (no identity anywhere yet), or a database
     # that has nothing in it yet: record which cinema each belongs to. Reservation is
     # written first and read back, so two processes starting together agree on one id.
+    if not claim:
+        return
     order = [RESERVATION, *[s for s in SERVICES if s != RESERVATION]]
     cinema_id = anchor.identity["cinema_id"] if anchor else uuid.uuid4().hex
     for service in order:

@@ -54,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="a fresh demo cinema in a private temporary directory, removed when the app "
              "quits; it reads no settings file and no CINEMA_* variable",
     )
-    commands = parser.add_subparsers(dest="command", metavar="{serve-ssh,serve-web}")
+    commands = parser.add_subparsers(
+        dest="command", metavar="{serve-ssh,serve-web,check,backup,restore,migrate}")
     ssh = _server(commands, "serve-ssh", "serve the box office over SSH",
                   "Serve the box office to SSH clients: each session gets its own app.",
                   "port (default 2222; 0 = any free)")
@@ -68,7 +69,28 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--allow-remote", action="store_true", default=None,
                      help="allow listening on an address other than loopback (anyone who "
                           "can reach it and has the token can sell and refund)")
+    for name, summary in OPERATOR_COMMANDS.items():
+        command = commands.add_parser(name, help=summary, description=summary)
+        _common(command, argparse.SUPPRESS)
+        if name == "backup":
+            command.add_argument("destination", type=Path,
+                                 help="a new (or empty) directory for the backup")
+        elif name == "restore":
+            command.add_argument("source", type=Path, help="a directory made by backup")
+        elif name == "migrate":
+            command.add_argument("--dry-run", action="store_true",
+                                 help="only list what would change")
     return parser
+
+
+#: The operator's commands (cinema_tui.operator_commands), with their one-line help.
+OPERATOR_COMMANDS = {
+    "check": "check the data directory: schemas, identity, and every invariant of the books",
+    "backup": "back up the data directory while the box office keeps selling",
+    "restore": "put a backup in place of the data directory's databases (box office stopped)",
+    "migrate": "bring the databases to this version's schema (the box office also does it "
+               "when it starts)",
+}
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
@@ -123,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
             from cinema_tui.serve.web import serve_web
 
             return serve_web(settings, args.config, demo=args.demo)
+        if args.command in OPERATOR_COMMANDS:
+            from cinema_tui.operator_commands import run
+
+            return run(args.command, args, settings)
         return run_app(settings)
     finally:
         if demo_dir is not None:

@@ -1,0 +1,167 @@
+"""The operator's commands: ``check``, ``backup``, ``restore`` and ``migrate``.
+
+Each prints what it did in plain sentences and returns the process exit status (0: all
+is well; 1: something is wrong, said in a sentence; 2: it could not run). Work that
+takes longer than a second shows a progress bar (rich) on a terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+from backend.errors import BoxOfficeError
+from backend.messaging.messages import SERVICES
+from backend.settings import Settings
+
+T = TypeVar("T")
+#: How long work runs before a progress bar appears.
+QUIET_S = 1.0
+
+
+def with_progress(title: str, work: Callable[[Callable[[str, int, int], None]], T],
+                  console: Console) -> T:
+    """Run ``work(report)`` in a thread; after ``QUIET_S`` show a bar that follows what
+    ``report(step, done, total)`` last said."""
+    state: dict[str, Any] = {"step": "", "done": 0, "total": 1}
+    outcome: dict[str, Any] = {}
+
+    def report(step: str, done: int, total: int) -> None:
+        state.update(step=step, done=done, total=max(total, 1))
+
+    def run() -> None:
+        try:
+            outcome["value"] = work(report)
+        except BaseException as exc:  # noqa: BLE001 (raised again in the caller's thread)
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name=title, daemon=True)
+    thread.start()
+    thread.join(QUIET_S)
+    if thread.is_alive() and console.is_terminal:
+        with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                      console=console, transient=True) as progress:
+            task = progress.add_task(title, total=1)
+            while thread.is_alive():
+                progress.update(task, description=f"{title}: {state['step']}",
+                                completed=state["done"], total=state["total"])
+                thread.join(0.1)
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _databases_exist(settings: Settings) -> bool:
+    return any(settings.database_url(s) != f"sqlite:///{settings.data_dir / (s + '.db')}"
+               or (Path(settings.data_dir) / f"{s}.db").exists() for s in SERVICES)
+
+
+def check(settings: Settings, console: Console) -> int:
+    """The full check: schemas, identity and agreement, then the audit of every invariant."""
+    from backend.audit import audit
+    from backend.bootstrap import load_settings_catalog
+    from backend.integrity import check_only
+
+    if not _databases_exist(settings):
+        console.print(f"There is no box office in {settings.data_dir} (no databases).")
+        return 2
+    console.print(f"Checking the box office in {settings.data_dir}")
+    try:
+        plans = with_progress("schemas and identity",
+                              lambda report: check_only(settings), console)
+    except BoxOfficeError as exc:
+        console.print(f"[bold red]✗[/] {exc}")
+        return 1
+    pending = [p for p in plans.values() if p.pending]
+    for plan in plans.values():
+        state = (f"at {plan.current or 'v0.1.0'}; the next start migrates it to {plan.head}"
+                 if plan.pending else f"at {plan.head}, the code's schema")
+        console.print(f"  {plan.service}: {state}")
+    if not pending:
+        console.print("  identity and agreement: the four databases belong to this cinema "
+                      "and none is behind the others")
+    report = with_progress("audit", lambda report: audit(settings, load_settings_catalog(settings)),
+                           console)
+    counts = report.counts
+    console.print(f"  audit: {counts['bookings']:,} bookings, {counts['payments']:,} payments, "
+                  f"{counts['tickets']:,} tickets")
+    if report.ok:
+        console.print("[bold green]✓[/] No problem found.")
+        return 0
+    for violation in report.violations:
+        console.print(f"[bold red]✗[/] {violation}")
+    console.print("Something is wrong (see above). If the box office was running, let it "
+                  "settle and check again; otherwise restore a backup (cinema-tui restore).")
+    return 1
+
+
+def backup(settings: Settings, destination: Path, console: Console) -> int:
+    from backend.backup import backup as take_backup
+
+    try:
+        result = with_progress(
+            "backup", lambda report: take_backup(settings, destination, report), console)
+    except BoxOfficeError as exc:
+        console.print(f"cinema-tui: {exc}")
+        return 1
+    console.print(f"Backed up the {', '.join(result.services)} databases of "
+                  f"{settings.data_dir} into {result.destination} ({result.seconds:.1f} s).")
+    console.print(f"To put it back: cinema-tui restore {result.destination}")
+    return 0
+
+
+def restore(settings: Settings, source: Path, console: Console) -> int:
+    from backend.backup import restore as put_back
+
+    try:
+        result = with_progress("restore", lambda report: put_back(settings, source), console)
+    except BoxOfficeError as exc:
+        console.print(f"cinema-tui: {exc}")
+        return 1
+    console.print(f"Restored {source} into {settings.data_dir}.")
+    if result.set_aside is not None:
+        console.print(f"The databases it replaced are kept in {result.set_aside}.")
+    return check(settings, console)
+
+
+def migrate(settings: Settings, console: Console, dry_run: bool) -> int:
+    from backend.integrity import check_at_start, check_only
+
+    if not _databases_exist(settings):
+        console.print(f"There is no box office in {settings.data_dir} (no databases).")
+        return 2
+    try:
+        plans = with_progress("migrate", lambda report: (check_only if dry_run
+                                                          else check_at_start)(settings),
+                              console)
+    except BoxOfficeError as exc:
+        console.print(f"cinema-tui: {exc}")
+        return 1
+    for plan in plans.values():
+        if not plan.pending:
+            console.print(f"  {plan.service}: at {plan.head}, nothing to do")
+            continue
+        done = ["adopt the v0.1.0 tables"] if plan.adopt else []
+        done += [f"migrate to {step}" for step in plan.steps]
+        console.print(f"  {plan.service}: {'would ' if dry_run else ''}{', then '.join(done)}"
+                      f"{'' if dry_run else ': done'}")
+    return 0
+
+
+def run(command: str, args: Any, settings: Settings) -> int:
+    """Run one operator command from the parsed arguments."""
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    if command == "check":
+        return check(settings, console)
+    if command == "backup":
+        return backup(settings, args.destination, console)
+    if command == "restore":
+        return restore(settings, args.source, console)
+    return migrate(settings, console, dry_run=args.dry_run)
