@@ -44,7 +44,11 @@ def _owner_alive(pid: int) -> bool:
         return False
     except PermissionError:  # someone else's process: alive
         return True
-    return True
+    try:  # a killed process its parent has not reaped yet (a zombie) has gone too
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def sweep_abandoned_demo_dirs(root: Path | None = None) -> list[Path]:

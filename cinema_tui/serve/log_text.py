@@ -57,3 +57,18 @@ def log_safe(value: object, limit: int = MAX_LOG_CHARS, *, token: bool = False) 
     if token and not result:
         return '""'
     return result
+
+
+def one_line(text: str) -> str:
+    """``text`` with every non-printable character escaped, backslashes left alone: the
+    last guard of a log handler, so no record (ours, or a library's that quotes a
+    client) can span two lines or drive the reader's terminal. Text that ``log_safe``
+    has made safe already comes through unchanged."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else _escape(char) for char in text)
+
+
+def log_fields(**values: object) -> str:
+    """`` name=value`` for each value, each made one safe token by ``log_safe``."""
+    return "".join(f" {name}={log_safe(value, token=True)}" for name, value in values.items())

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
-import tempfile
+import os
+import re
 import time
 from typing import TYPE_CHECKING
 
 import asyncssh
 
+from cinema_tui.demo_dirs import make_demo_dir, remove_demo_dir
 from cinema_tui.serve.app_process import TERMINAL_RESET, AppProcess, app_command
+from cinema_tui.serve.log_text import log_fields, log_safe
 
 if TYPE_CHECKING:
     from cinema_tui.serve.ssh_server import ConnectionGuard, ServeContext
@@ -30,6 +32,23 @@ log = logging.getLogger("cinema_tui.serve")
 #: is taken to have 24-bit colour (true of every current terminal emulator). A client
 #: that sends its own COLORTERM (``ssh -o SetEnv=COLORTERM=...``) is believed instead.
 RICH_TERMS = ("256color", "truecolor", "direct", "kitty", "alacritty", "wezterm", "ghostty")
+
+#: What a terminal type (or COLORTERM) may look like: one plain word, as in terminfo.
+#: The client chooses it, so anything else (a newline, an escape, a path) is not passed on.
+_WORD = re.compile(r"[A-Za-z0-9._+-]{1,64}")
+DEFAULT_TERM = "xterm-256color"
+
+
+def sane_env_word(value: str | None) -> str | None:
+    """``value`` if it is one plain word of at most 64 characters, else None."""
+    if value is not None and _WORD.fullmatch(value):
+        return value
+    return None
+
+
+def sane_term(term: str | None) -> str:
+    """The client's terminal type if it is a plain word, else ``xterm-256color``."""
+    return sane_env_word(term) or DEFAULT_TERM
 
 
 def _minutes(seconds: float) -> str:
@@ -45,7 +64,8 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
         self._context = context
         self._guard = guard
         self._chan: asyncssh.SSHServerChannel | None = None
-        self._term: str | None = None
+        self._term: str | None = None  # checked: safe to give the app
+        self._client_term: str | None = None  # as sent: log it with log_safe
         self._size = (80, 24)
         self._command: str | None = None
         self._app: AppProcess | None = None
@@ -59,7 +79,8 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
 
     def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
                       term_modes: object) -> bool:
-        self._term = term_type or "xterm-256color"
+        self._client_term = term_type
+        self._term = sane_term(term_type)
         if term_size[0] > 0 and term_size[1] > 0:
             self._size = (term_size[0], term_size[1])
         return True
@@ -106,6 +127,13 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
 
     # -- the session --------------------------------------------------------------------
     async def _run(self) -> None:
+        self._guard.session_began()
+        try:
+            await self._serve()
+        finally:
+            self._guard.session_ended()
+
+    async def _serve(self) -> None:
         context = self._context
         if self._command is not None or self._term is None:
             what = "runs no commands" if self._command is not None else "needs a terminal"
@@ -117,6 +145,22 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
                 f"{context.connect_hint(self._guard.username)}",
             )
             return
+        if not self._guard.slots.take():
+            most = self._guard.slots.maximum
+            self._log("refused", reason="per-connection")
+            self._finish(1, f"This connection already has {most} box office "
+                            f"session{'s' if most != 1 else ''}: at most {most} per "
+                            "connection. Open another with a new connection (without "
+                            "ssh's ControlMaster), or close one first.")
+            return
+        try:
+            await self._serve_app()
+        finally:
+            self._guard.slots.give_back()
+
+    async def _serve_app(self) -> None:
+        context = self._context
+        assert self._term is not None
         if not context.slots.take():
             most = context.slots.maximum
             self._log("refused", reason="full")
@@ -128,18 +172,22 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
         data_dir: str | None = None
         reason, status = "error", 1
         try:
-            if context.mode == "demo":
-                data_dir = tempfile.mkdtemp(prefix="cinema-demo-")
+            if context.mode == "demo":  # the server owns it (the app does not remove it)
+                data_dir = str(make_demo_dir(owner_pid=os.getpid()))
             app = AppProcess(self._write)
             self._app = app
             await app.start(
                 app_command(*context.app_arguments(data_dir)),
-                env=context.app_environment(self._term, self._chan_environment(), started),
+                env=context.app_environment(self._term, self._chan_environment(), started,
+                                            demo_dir=data_dir),
                 columns=self._size[0],
                 rows=self._size[1],
                 cwd=data_dir,
             )
-            self._log("start", term=self._term, size="%dx%d" % self._size, pid=app.pid)
+            client_term = ({} if self._client_term == self._term
+                           else {"client_term": self._client_term})
+            self._log("start", term=self._term, **client_term,
+                      size=f"{self._size[0]}x{self._size[1]}", pid=app.pid)
             reason, status = await self._supervise(app, started)
         except asyncio.CancelledError:  # the server is stopping
             if self._app is not None:
@@ -147,8 +195,8 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
             self._finish(0, "Disconnected: the box office server is stopping. Connect "
                             "again in a minute.", reset=True)
             reason, status = "server-stop", 0
-        except Exception as exc:  # the server keeps serving whatever one session does
-            log.error("session failed %s: %s", self._guard.peer, exc)
+        except Exception as exc:  # noqa: BLE001 -- the server outlives any one session
+            log.error("session failed %s: %s", self._guard.peer, log_safe(exc, 400))
             self._finish(1, "The box office could not be started for this session. "
                             "Please try again; if it keeps happening, tell the operator.",
                          reset=True)
@@ -157,7 +205,7 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
                 await self._app.stop()
             context.slots.give_back()
             if data_dir is not None:
-                shutil.rmtree(data_dir, ignore_errors=True)
+                remove_demo_dir(data_dir)
             self._log("end", duration=f"{time.monotonic() - started:.1f}s", reason=reason,
                       status=status)
 
@@ -202,17 +250,18 @@ class BoxOfficeSession(asyncssh.SSHServerSession):
                 task.cancel()
 
     def _log(self, event: str, **fields: object) -> None:
-        """One line per session event: who, how, and ``fields``; never what was typed."""
+        """One line per session event: who, how, and ``fields``; never what was typed.
+        Every value is escaped: the client chose some of them."""
         guard = self._guard
-        extra = "".join(f" {name}={value}" for name, value in fields.items())
-        log.info("session %s %s user=%s key=%s mode=%s%s", event, guard.peer, guard.username,
-                 guard.fingerprint, self._context.mode, extra)
+        log.info("session %s %s%s", event, guard.peer,
+                 log_fields(user=guard.username, key=guard.fingerprint,
+                            mode=self._context.mode, **fields))
 
     # -- talking to the client ----------------------------------------------------------
     def _chan_environment(self) -> dict[str, str]:
         try:
             return dict(self._chan.get_environment()) if self._chan else {}
-        except Exception:
+        except Exception:  # noqa: BLE001 -- no client variables is a fine answer
             return {}
 
     def _write(self, data: bytes) -> None:

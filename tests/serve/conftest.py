@@ -73,18 +73,27 @@ class RunningServer:
 
 @pytest.fixture
 def ssh_server(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
-    """Start ``cinema-tui serve-ssh`` with settings given as keyword arguments."""
+    """Start ``cinema-tui serve-ssh`` with settings given as keyword arguments.
+
+    ``environment`` adds variables to the server's environment (after the settings);
+    ``tmp_dir`` reuses a temporary folder (default: a fresh one per server).
+    """
     started: list[RunningServer] = []
 
-    def start(mode: str = "clerk", data_dir: Path | None = None, **settings: object
-              ) -> RunningServer:
+    def start(mode: str = "clerk", data_dir: Path | None = None, *,
+              environment: dict[str, str] | None = None, tmp_dir: Path | None = None,
+              **settings: object) -> RunningServer:
         data_dir = data_dir or tmp_path / f"data-{len(started)}"
-        tmp_dir = tmp_path / f"tmp-{len(started)}"
-        tmp_dir.mkdir()
+        if tmp_dir is None:
+            tmp_dir = tmp_path / f"tmp-{len(started)}"
+            tmp_dir.mkdir()
         env = clean_environment()
-        env.update(TMPDIR=str(tmp_dir), CINEMA_LANGUAGE="en", PYTHONUNBUFFERED="1")
+        # no settings file of the developer's either (a test may give one)
+        env.update(TMPDIR=str(tmp_dir), CINEMA_LANGUAGE="en", PYTHONUNBUFFERED="1",
+                   XDG_CONFIG_HOME=str(tmp_path / "no-config"))
         for key, value in settings.items():
             env[f"CINEMA_{key.upper()}"] = str(value)
+        env.update(environment or {})
         log_path = tmp_path / f"server-{len(started)}.log"
         process = subprocess.Popen(
             [sys.executable, "-m", "cinema_tui", "serve-ssh", "--data-dir", str(data_dir),

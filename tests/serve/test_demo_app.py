@@ -17,7 +17,8 @@ pytestmark = [needs_ssh, pytest.mark.timeout(120)]
 
 def start_demo(tmp_path: Path) -> Terminal:
     terminal = Terminal()
-    command = ["env", f"TMPDIR={tmp_path}", "CINEMA_LANGUAGE=en", *cli(), "--demo"]
+    # a demo reads no CINEMA_* variable (not even the language): --lang is the way
+    command = ["env", f"TMPDIR={tmp_path}", *cli(), "--demo", "--lang", "en"]
     terminal.start(command, tmp_path / "exit")
     terminal.wait_for("Enter: choose seats", timeout=60)
     assert len(list(tmp_path.glob("cinema-demo-*"))) == 1
