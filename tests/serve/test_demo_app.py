@@ -20,8 +20,12 @@ def start_demo(tmp_path: Path) -> Terminal:
     # a demo reads no CINEMA_* variable (not even the language): --lang is the way
     command = ["env", f"TMPDIR={tmp_path}", *cli(), "--demo", "--lang", "en"]
     terminal.start(command, tmp_path / "exit")
-    terminal.wait_for("Enter: choose seats", timeout=60)
-    assert len(list(tmp_path.glob("cinema-demo-*"))) == 1
+    try:
+        terminal.wait_for("Enter: choose seats", timeout=60)
+        assert len(list(tmp_path.glob("cinema-demo-*"))) == 1
+    except BaseException:  # leave no app running behind a failed test
+        terminal.close()
+        raise
     return terminal
 
 
