@@ -11,6 +11,8 @@ client sent that character, never those letters. Long values are cut short.
 
 from __future__ import annotations
 
+import logging
+
 #: The most characters of one client value kept in a log line.
 MAX_LOG_CHARS = 120
 
@@ -72,3 +74,12 @@ def one_line(text: str) -> str:
 def log_fields(**values: object) -> str:
     """`` name=value`` for each value, each made one safe token by ``log_safe``."""
     return "".join(f" {name}={log_safe(value, token=True)}" for name, value in values.items())
+
+
+class OneLineFormatter(logging.Formatter):
+    """Every record on one line of printable text, whoever logged it and traceback
+    included: our lines quote clients through ``log_safe`` already; this also covers a
+    library's message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return one_line(super().format(record))

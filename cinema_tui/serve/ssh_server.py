@@ -36,7 +36,7 @@ from backend.settings import Settings
 from cinema_tui.demo_dirs import sweep_abandoned_demo_dirs
 from cinema_tui.serve.host_key import authorized_keys_problem, load_or_create_host_key
 from cinema_tui.serve.limits import ConnectionRateLimit, SessionSlots
-from cinema_tui.serve.log_text import log_fields, log_safe, one_line
+from cinema_tui.serve.log_text import OneLineFormatter, log_fields, log_safe
 from cinema_tui.serve.ssh_session import (
     RICH_TERMS,
     BoxOfficeSession,
@@ -317,14 +317,6 @@ async def start_ssh_server(
             say(f"clerk keys: {context.authorized_keys}")
     say(f"connect with: {context.connect_hint()}")
     return acceptor, context
-
-
-class OneLineFormatter(logging.Formatter):
-    """Every record on one line of printable text, whoever logged it: our lines quote
-    clients through ``log_safe`` already; this also covers a library's message."""
-
-    def formatMessage(self, record: logging.LogRecord) -> str:
-        return one_line(super().formatMessage(record))
 
 
 def configure_logging() -> None:

@@ -114,10 +114,10 @@ def serve_web(settings: Settings, config_file: Path | None = None, demo: bool = 
     print(f"{TITLE} in a browser on {host}:{port} ({mode} mode)")
     if token is None:
         print(f"open: {url}")
-    else:
-        print(f"open: {url}?token={token}")
-        print("anyone with this link can sell and refund until the server stops: "
+    else:  # the link last: it is what the operator (and a script) looks for
+        print("anyone with the link below can sell and refund until the server stops: "
               "keep it like a password")
+        print(f"open: {url}?token={token}")
     sys.stdout.flush()
     if not local:
         print(remote_warning(host, port, demo, settings.web_max_sessions), file=sys.stderr,

@@ -29,27 +29,13 @@ from typing import Any
 from aiohttp import web
 from textual_serve.server import Server
 
-from cinema_tui.serve.log_text import log_safe
+from cinema_tui.serve.log_text import OneLineFormatter, log_safe
 from cinema_tui.serve.web_guard import WebGuard, peer
 
 log = logging.getLogger("cinema_tui.serve.web")
 
 #: The origin the browser used for the page being rendered (set per request).
 _page_origin: ContextVar[str | None] = ContextVar("page_origin", default=None)
-
-
-def printable_line(text: str) -> str:
-    """``text`` with every non-printable character (newlines too) escaped."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-class OneLineFormatter(logging.Formatter):
-    """A whole record, traceback included, on one line of printable text."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return printable_line(super().format(record))
 
 
 class _StdoutToLog:
