@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from backend.arguments import shown
 from backend.errors import ConfigError, InvalidInput, NotFound
 from backend.hall_layout import LayoutError, SeatSpec, parse_layout
 
@@ -41,8 +42,9 @@ GENRES: dict[str, tuple[str, str]] = {
 MORNING_BEFORE = time(10, 0)
 FILES = ("films.toml", "halls.toml", "prices.toml", "schedule.toml")
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
-_SHOWTIME_ID = re.compile(r"(\d{8})-([a-z0-9]+(?:-[a-z0-9]+)*)-(\d{4})")
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+# ASCII digits only: ``\d`` would take a full-width ``５`` and make a second name of a show.
+_SHOWTIME_ID = re.compile(r"([0-9]{8})-([a-z0-9]+(?:-[a-z0-9]+)*)-([0-9]{4})")
 
 
 def _pick(lang: str, ko: str, en: str) -> str:
@@ -179,6 +181,9 @@ class Catalog:
 
     def showtime(self, showtime_id: str) -> Showtime:
         """The show with this id; NotFound if the id is malformed or not on the schedule."""
+        if not isinstance(showtime_id, str):
+            raise NotFound(f"{shown(showtime_id)} is not a showtime id "
+                           "(they look like 20261124-hall-1-0930).")
         cache = self.__dict__.setdefault("_showtime_cache", {})
         show = cache.get(showtime_id)
         if show is None:
@@ -189,14 +194,16 @@ class Catalog:
         return show
 
     def _find_showtime(self, showtime_id: str) -> Showtime:
-        match = _SHOWTIME_ID.fullmatch(showtime_id) if isinstance(showtime_id, str) else None
+        match = _SHOWTIME_ID.fullmatch(showtime_id)
         if match is None:
-            raise NotFound(f'"{showtime_id}" is not a showtime id '
+            raise NotFound(f'"{shown(showtime_id)}" is not a showtime id '
                            '(they look like 20261124-hall-1-0930).')
         day_text, hall_id, hhmm = match.groups()
         try:
             day = datetime.strptime(day_text, "%Y%m%d").date()
             start = time(int(hhmm[:2]), int(hhmm[2:]))
+            if not 1971 <= day.year <= 9998:  # the id must name itself: 00010101 is "10101"
+                raise ValueError(day_text)
         except ValueError:
             raise NotFound(f'"{showtime_id}" is not a showtime id: '
                            "its date or time does not exist.") from None

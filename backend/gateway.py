@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from backend import arguments
 from backend.booking_rows import BookingRows
 from backend.catalog import Catalog, default_catalog_dir, load_catalog
 from backend.codes import normalise_code
@@ -39,9 +40,10 @@ from backend.messaging.requests import (
 )
 from backend.pricing import Quote, quote
 from backend.runtime.breaker import BreakerSnapshot, Transition
-from backend.runtime.pool import PoolSnapshot
 from backend.runtime.clock import Clock, SystemClock
+from backend.runtime.pool import PoolSnapshot
 from backend.services.information.status import STATUS_RANK
+from backend.services.payment.simulator import check_knobs
 from backend.services.reservation import saga
 from backend.settings import Settings
 from backend.tender import Card, Cash, normalise_phone
@@ -65,6 +67,12 @@ DAYS_AHEAD = 6
 SEAT_STATES = ("free", "held", "sold", "blocked")
 #: How long book/cancel wait for the history view to catch up before returning anyway.
 VIEW_WAIT = 2.0
+#: The most bookings one ``history`` call returns.
+HISTORY_MAX = 1_000_000  # bench/siege.py reads a whole siege back in one call
+#: The longest wait (``timeout``) and poll interval a caller may ask for, in seconds.
+LONGEST_WAIT_S = 86_400.0
+#: What a show id looks like, for messages.
+SHOW_ID_EXAMPLE = "20261124-hall-1-0930"
 
 
 class BoxOffice:
@@ -74,6 +82,15 @@ class BoxOffice:
         self, settings: Settings | None = None, *, clock: Clock | None = None,
         catalog: Catalog | None = None, breaker_clock: Clock | None = None,
     ) -> None:
+        if settings is not None and not isinstance(settings, Settings):
+            raise InvalidInput(f"settings must be a Settings, not {arguments.shown(settings)}.")
+        if catalog is not None and not isinstance(catalog, Catalog):
+            raise InvalidInput(f"catalog must be a Catalog, not {arguments.shown(catalog)}.")
+        for what, given in (("clock", clock), ("breaker_clock", breaker_clock)):
+            if given is not None and not (callable(getattr(given, "now", None))
+                                          and callable(getattr(given, "monotonic", None))):
+                raise InvalidInput(f"{what} must be a Clock (with now() and monotonic()), "
+                                   f"not {arguments.shown(given)}.")
         self.settings = settings or Settings()
         self.clock = clock or SystemClock()
         self._catalog = catalog
@@ -180,7 +197,7 @@ class BoxOffice:
 
     async def showtimes(self, day: date | None = None) -> list[ShowtimeSummary]:
         """Every show of a day (default today) with how many seats are free."""
-        day = day or self.today()
+        day = self.today() if day is None else arguments.a_day(day)
         if day not in self.days():
             raise InvalidInput(
                 f"Showtimes are published for today and the next {DAYS_AHEAD} days, not {day}."
@@ -225,7 +242,8 @@ class BoxOffice:
         hall and shared (they are immutable), and while the view hands back the same
         snapshot of a show the same ``SeatMap`` is handed out again.
         """
-        show = self.catalog.showtime(show_id)
+        show = self._show(show_id)
+        show_id = show.id
         information = self._ready(self.rt.information)
         taken, out_of_service = await information.seat_snapshot(show_id)
         cached = self._maps.get(show_id)
@@ -267,16 +285,22 @@ class BoxOffice:
 
     def quote(self, show_id: str, seats: Iterable[str], tickets: dict[str, int]) -> Quote:
         """The price breakdown of tickets on seats (no booking made)."""
-        show = self.catalog.showtime(show_id)
-        labels = [self._seat_label(show, s) for s in seats]
-        return quote(self.catalog, show, labels, dict(tickets))
+        show = self._show(show_id)
+        labels = [self._seat_label(show, s) for s in arguments.seat_labels(seats)]
+        return quote(self.catalog, show, labels, arguments.tickets(tickets))
 
     @staticmethod
     def _seat_label(show: Any, raw: str) -> str:
-        spec = show.hall.seat(str(raw).strip())
+        spec = show.hall.seat(raw)
         if spec is None:
             raise InvalidInput(f"{show.hall.name_en} has no seat “{raw}”.")
         return spec.label
+
+    def _show(self, show_id: object) -> Any:
+        """The show with this id: InvalidInput if it is not text, NotFound if unknown."""
+        return self.catalog.showtime(
+            arguments.text(show_id, "show_id", example=SHOW_ID_EXAMPLE, longest=60)
+        )
 
     # --- selling ------------------------------------------------------------------------
 
@@ -288,9 +312,9 @@ class BoxOffice:
         ``replaces``: a hold of this clerk's to give back in the same step (the selection
         changed); if the new seats are unavailable the old hold is kept.
         """
-        if isinstance(seats, str):
-            seats = [seats]
-        show = self.catalog.showtime(show_id)
+        show = self._show(show_id)
+        seats = arguments.seat_labels(seats)
+        replaces = arguments.optional_text(replaces, "replaces (a hold id)")
         if show.starts_at.astimezone(self.catalog.timezone).date() not in self.days():
             raise InvalidInput(
                 f"Tickets are sold for today and the next {DAYS_AHEAD} days only."
@@ -307,6 +331,7 @@ class BoxOffice:
 
     async def release(self, hold_id: str) -> None:
         """Give held seats back (the clerk left the seat map without selling)."""
+        hold_id = arguments.text(hold_id, "hold_id")
         show_id = await self._ask_reservation(ReleaseHold(hold_id))
         if show_id:
             await self._catch_up_seats(show_id, hold_id, held=False)
@@ -324,14 +349,16 @@ class BoxOffice:
         Raises PaymentDeclined (the hold is kept: retry with another card or cash),
         PaymentUnavailable, PaymentPending, HoldExpired, InvalidInput.
         """
+        hold_id = arguments.text(hold_id, "hold_id")
         if not isinstance(tickets, dict) or not tickets:
             raise InvalidInput("Choose a ticket type for every seat.")
+        tickets = arguments.tickets(tickets)
         phone = normalise_phone(phone)
         if isinstance(payment, Card):
             card = payment.check(self.today())
             request = BookSeats(hold_id, tuple(tickets.items()), "card", card=card, phone=phone)
         elif isinstance(payment, Cash):
-            payment.check(0)  # the amount is checked against the total by reservation
+            payment.check(0)  # type and CASH_MAX here; against the total by reservation
             request = BookSeats(
                 hold_id, tuple(tickets.items()), "cash", cash_tendered=payment.tendered, phone=phone
             )
@@ -381,7 +408,7 @@ class BoxOffice:
         self._ready(service)
         try:
             return await service.ask(request, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise ServiceUnavailable(
                 late or f"The {service.name} service did not answer in time; try again in a moment."
             ) from None
@@ -423,6 +450,8 @@ class BoxOffice:
 
         Changes made in this process wake it at once; others are seen within ``interval``.
         """
+        show_id = self._show(show_id).id
+        interval = arguments.finite_number(interval, "interval", 0.01, LONGEST_WAIT_S)
         information = self._ready(self.rt.information)
         last: SeatMap | None = None
         while True:
@@ -439,6 +468,7 @@ class BoxOffice:
     async def watch_booking(self, code: str, interval: float = 0.5) -> AsyncIterator[Booking]:
         """Yield a booking now and whenever its timeline grows, until its saga rests."""
         code = self._code(code)
+        interval = arguments.finite_number(interval, "interval", 0.01, LONGEST_WAIT_S)
         information = self._ready(self.rt.information)
         last: Booking | None = None
         while True:
@@ -469,12 +499,13 @@ class BoxOffice:
     # --- looking up ---------------------------------------------------------------------
 
     @staticmethod
-    def _code(code: str) -> str:
-        normal = normalise_code(code or "")
+    def _code(code: object) -> str:
+        normal = normalise_code(code) if isinstance(code, str) and len(code) <= 40 else None
         if normal is None:
             raise InvalidInput(
-                f"“{code}” is not a booking code: codes have 6 letters and digits, like K7M2QX.",
-                key="code.format", code=code,
+                f"“{arguments.shown(code)}” is not a booking code: codes have 6 letters and "
+                "digits, like K7M2QX.",
+                key="code.format", code=arguments.shown(code),
             )
         return normal
 
@@ -497,7 +528,8 @@ class BoxOffice:
     ) -> Booking | None:
         """Wait until the history view shows the booking in one of ``statuses``."""
         code = self._code(code)
-        wanted = set(statuses)
+        wanted = set(arguments.statuses(statuses, STATUS_RANK))
+        timeout = arguments.finite_number(timeout, "timeout", 0, LONGEST_WAIT_S)
         information = self._ready(self.rt.information)
         key = information.known_booking_id(code)
         if key is None:
@@ -526,22 +558,31 @@ class BoxOffice:
         status: str | None = None,
         day: date | None = None,
         limit: int = 500,
+        phone_digits: str | None = None,
     ) -> list[Booking]:
-        """Bookings from the information view, newest first, filtered."""
-        phone = normalise_phone(phone) if phone else None
-        if status is not None and status not in STATUS_RANK:
-            raise InvalidInput(f"Unknown status {status!r}.")
+        """Bookings from the information view, newest first, filtered.
+
+        ``phone`` is a whole number (matched exactly, once normalised); ``phone_digits``
+        a few digits any phone must contain, like its last four. Both filter every
+        booking in the view, not only the newest ``limit``.
+        """
+        phone = normalise_phone(phone)
+        digits = arguments.phone_digits(phone_digits)
+        if status is not None:
+            status = arguments.one_of(status, "status", STATUS_RANK)
+        limit = arguments.whole_number(limit, "limit", 1, HISTORY_MAX)
         since = until = None
         if day is not None:
-            since, until = self._day_bounds(day)
+            since, until = self._day_bounds(arguments.a_day(day))
         rows = await self._ready(self.rt.information).bookings(
-            phone=phone, status=status, since=since, until=until, limit=limit
+            phone=phone, phone_digits=digits, status=status, since=since, until=until,
+            limit=limit,
         )
         return [self.rows.from_view(r, ()) for r in rows]
 
     async def sales(self, day: date | None = None) -> SalesDay:
         """Takings of a day (by time of sale): completed bookings less refunds."""
-        day = day or self.today()
+        day = self.today() if day is None else arguments.a_day(day)
         since, until = self._day_bounds(day)
         rows = await self._ready(self.rt.information).sales(since, until)
         return SalesDay(
@@ -582,8 +623,9 @@ class BoxOffice:
             )
         return result
 
-    def _service(self, name: str) -> Service:
-        if name not in SERVICES:
+    def _service(self, name: object) -> Service:
+        if not isinstance(name, str) or name not in SERVICES:
+            name = arguments.shown(name)
             raise InvalidInput(f"There is no service “{name}” (use {', '.join(SERVICES)}).")
         return self.rt.services[name]
 
@@ -630,21 +672,25 @@ class BoxOffice:
         capacity: int | None = None,
     ) -> dict[str, Any]:
         """Turn the payment simulator's fault knobs at run time."""
-        knobs = self.rt.payment.configure(
-            latency_ms=latency_ms, failure_rate=failure_rate, capacity=capacity
-        )
+        changes = check_knobs(latency_ms=latency_ms, failure_rate=failure_rate,
+                              capacity=capacity)  # all checked before any is changed
+        knobs = self.rt.payment.configure(**changes)
         return {"latency_ms": knobs.latency_ms, "failure_rate": knobs.failure_rate,
                 "capacity": knobs.capacity}
 
     async def block_seats(self, show_id: str, seats: Iterable[str], blocked: bool = True) -> list[str]:
         """Take seats out of service for a show (the cinema rejects paid bookings of them)."""
-        if isinstance(seats, str):
-            seats = [seats]
-        return await self._ask(self.rt.cinema, BlockSeats(show_id, tuple(seats), blocked), 10.0)
+        show = self._show(show_id)
+        labels = arguments.seat_labels(seats)
+        blocked = arguments.flag(blocked, "blocked")
+        if not labels:
+            raise InvalidInput("Give at least one seat to block or unblock, like 'E7'.")
+        return await self._ask(self.rt.cinema, BlockSeats(show.id, tuple(labels), blocked), 10.0)
 
     async def cancel_show(self, show_id: str) -> None:
         """Cancel a show at the cinema: paid bookings not yet confirmed are rejected."""
-        await self._ask(self.rt.cinema, CancelShow(show_id), 10.0)
+        show = self._show(show_id)
+        await self._ask(self.rt.cinema, CancelShow(show.id), 10.0)
 
     async def dead_letters(self) -> dict[str, list[Any]]:
         """Messages each running service gave up on."""
@@ -656,7 +702,9 @@ class BoxOffice:
 
     async def retry_dead_letter(self, service: str, message_id: str) -> bool:
         """Apply a dead-lettered message again (after its cause was fixed)."""
-        return await self._ready(self._service(service)).retry_dead_letter(message_id)
+        target = self._service(service)
+        message_id = arguments.text(message_id, "message_id")
+        return await self._ready(target).retry_dead_letter(message_id)
 
     def crash_service(self, name: str) -> None:
         """Fault injection: make a service's actor crash now (the supervisor restarts it)."""
@@ -670,6 +718,7 @@ class BoxOffice:
 
         Meant for tests, benchmarks and shutdown: "once the system is quiet".
         """
+        timeout = arguments.finite_number(timeout, "timeout", 0, LONGEST_WAIT_S)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:

@@ -12,7 +12,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from backend.arguments import has_foreign_digit, is_ascii_digits, shown
 from backend.errors import InvalidInput
+
+#: The most cash one payment takes, in won (a typo guard, and far inside what the
+#: databases' 64-bit integers hold). Documented in docs/api.md.
+CASH_MAX = 10_000_000
 
 #: Test cards of the payment simulator and what it does with them.
 TEST_CARD_OUTCOMES = {
@@ -80,19 +85,29 @@ class Card:
     method = "card"
 
     def __repr__(self) -> str:
-        digits = re.sub(r"\D", "", self.number)
+        number = self.number if isinstance(self.number, str) else ""
+        digits = re.sub(r"[^0-9]", "", number)
         return f"Card(•••• {digits[-4:]})" if digits else "Card(?)"
 
     __str__ = __repr__
 
     def check(self, today: date) -> CheckedCard:
-        """Validate number (Luhn), expiry (not past) and CVC; raise InvalidInput if not."""
-        raw = self.number.strip()
-        if not re.fullmatch(r"[\d \-]+", raw or "x"):
+        """Validate number (Luhn), expiry (not past) and CVC; raise InvalidInput if not.
+
+        Only the ASCII digits 0–9 count as digits (see ``backend.arguments``).
+        """
+        raw = _typed(self.number, "The card number", "card.chars").strip()
+        if has_foreign_digit(raw):
             raise InvalidInput(
-                "The card number may contain only digits, spaces and dashes.", key="card.chars"
+                "Type the card number with the digits 0–9; other digits (such as full-width "
+                "or Arabic-Indic ones) are not accepted.", key="card.ascii",
             )
-        digits = re.sub(r"\D", "", raw)
+        if not re.fullmatch(r"[0-9 \-]+", raw or "x"):
+            raise InvalidInput(
+                "The card number may contain only digits (0–9), spaces and dashes.",
+                key="card.chars",
+            )
+        digits = re.sub(r"[^0-9]", "", raw)
         if not 12 <= len(digits) <= 19:
             raise InvalidInput(
                 f"A card number has 12 to 19 digits; this one has {len(digits)}.",
@@ -103,7 +118,13 @@ class Card:
                 "That card number is not valid (check digit wrong); check it for a typo.",
                 key="card.luhn",
             )
-        m = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*", self.expiry or "")
+        expiry = _typed(self.expiry, "The expiry", "expiry.format")
+        if has_foreign_digit(expiry):
+            raise InvalidInput(
+                "Write the expiry with the digits 0–9, as MM/YY (for example 12/30).",
+                key="expiry.ascii",
+            )
+        m = re.fullmatch(r"\s*([0-9]{1,2})\s*/\s*([0-9]{2}|[0-9]{4})\s*", expiry)
         if not m:
             raise InvalidInput("Expiry must be written MM/YY, for example 12/30.", key="expiry.format")
         month, year = int(m.group(1)), int(m.group(2))
@@ -119,13 +140,13 @@ class Card:
                 key="expiry.past", expiry=f"{month:02d}/{year % 100:02d}",
             )
         brand = card_brand(digits)
-        cvc = (self.cvc or "").strip()
         want = 4 if brand == "AMEX" else 3
-        if not re.fullmatch(rf"\d{{{want}}}", cvc):
+        if not isinstance(self.cvc, str) or not re.fullmatch(rf"[0-9]{{{want}}}", self.cvc.strip()):
             raise InvalidInput(
-                f"The security code (CVC) of a {brand} card has {want} digits.",
+                f"The security code (CVC) of a {brand} card has {want} digits (0–9).",
                 key="cvc", brand=brand, n=want,
             )
+        cvc = self.cvc.strip()
         return CheckedCard(digits=digits, brand=brand, last4=digits[-4:], cvc=cvc)
 
 
@@ -143,6 +164,11 @@ class Cash:
             raise InvalidInput("The cash tendered must be a whole number of won.", key="cash.whole")
         if self.tendered <= 0:
             raise InvalidInput("Enter the cash the customer handed over.", key="cash.empty")
+        if self.tendered > CASH_MAX:
+            raise InvalidInput(
+                f"One payment takes at most ₩{CASH_MAX:,} in cash; check the amount tendered.",
+                key="cash.max", max=f"₩{CASH_MAX:,}",
+            )
         if self.tendered < amount:
             raise InvalidInput(
                 f"₩{self.tendered:,} is not enough: the total is ₩{amount:,} "
@@ -157,24 +183,50 @@ Tender = Card | Cash
 
 
 def normalise_phone(phone: str | None) -> str | None:
-    """A Korean phone number as ``010-1234-5678``, or None; InvalidInput if malformed."""
-    if phone is None or not phone.strip():
+    """A Korean phone number as ``010-1234-5678``, or None; InvalidInput if malformed.
+
+    Only the digits 0–9 are accepted: a number typed with other digits (full-width,
+    Arabic-Indic) would be stored as typed and never be found again.
+    """
+    if phone is None:
         return None
+    if not isinstance(phone, str):
+        raise InvalidInput(
+            f"A phone number must be text like 010-1234-5678, not {shown(phone)}.",
+            key="phone", phone=shown(phone),
+        )
+    if not phone.strip():
+        return None
+    if has_foreign_digit(phone):
+        raise InvalidInput(
+            f"“{shown(phone)}” has digits other than 0–9: type the phone number with 0–9, "
+            "like 010-1234-5678.",
+            key="phone.ascii", phone=shown(phone),
+        )
     digits = re.sub(r"[\s\-().]", "", phone.strip())
     if digits.startswith("+82"):
         digits = "0" + digits[3:]
-    if not digits.isdigit():
+    if not is_ascii_digits(digits):
         raise InvalidInput(
-            f"“{phone}” is not a phone number: use digits, like 010-1234-5678.",
-            key="phone", phone=phone,
+            f"“{shown(phone)}” is not a phone number: use digits, like 010-1234-5678.",
+            key="phone", phone=shown(phone),
         )
-    if re.fullmatch(r"01[016789]\d{7,8}", digits):  # mobile: 010-1234-5678
+    if re.fullmatch(r"01[016789][0-9]{7,8}", digits):  # mobile: 010-1234-5678
         return f"{digits[:3]}-{digits[3:-4]}-{digits[-4:]}"
-    if re.fullmatch(r"02\d{7,8}", digits):  # Seoul landline: 02-123-4567
+    if re.fullmatch(r"02[0-9]{7,8}", digits):  # Seoul landline: 02-123-4567
         return f"02-{digits[2:-4]}-{digits[-4:]}"
-    if re.fullmatch(r"0[3-6]\d{8,9}", digits):  # other area codes: 031-123-4567
+    if re.fullmatch(r"0[3-6][0-9]{8,9}", digits):  # other area codes: 031-123-4567
         return f"{digits[:3]}-{digits[3:-4]}-{digits[-4:]}"
     raise InvalidInput(
-        f"“{phone}” is not a Korean phone number; a mobile number looks like 010-1234-5678.",
-        key="phone", phone=phone,
+        f"“{shown(phone)}” is not a Korean phone number; a mobile number looks like "
+        "010-1234-5678.",
+        key="phone", phone=shown(phone),
     )
+
+
+def _typed(value: object, what: str, key: str) -> str:
+    """A card field as typed: it must be text."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{what} must be text as the clerk typed it, not {shown(value)}.",
+                           key=key)
+    return value

@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlalchemy import update
 
+from backend import arguments
 from backend.errors import InvalidInput, PaymentUnavailable
+from backend.messaging.envelope import Envelope
 from backend.messaging.journal import Tx
 from backend.messaging.messages import (
     PAYMENT,
@@ -25,14 +27,14 @@ from backend.messaging.messages import (
     PaymentRefused,
     RequestRefund,
 )
-from backend.messaging.envelope import Envelope
 from backend.messaging.requests import Authorize, PaymentOutcome, ResolvePayment
 from backend.runtime.clock import Clock
 from backend.runtime.pool import WorkerPool
 from backend.services.base import Postman, Service
 from backend.services.payment.model import PAYMENTS
-from backend.services.payment.simulator import PaymentSimulator, SimulatorKnobs
+from backend.services.payment.simulator import PaymentSimulator, SimulatorKnobs, check_knobs
 from backend.storage import SQL, run
+from backend.tender import CASH_MAX, CheckedCard
 
 
 def _outcome(row: Any) -> PaymentOutcome:
@@ -87,6 +89,7 @@ class PaymentService(Service):
         return await super().handle_ask(request)
 
     async def authorize(self, request: Authorize) -> PaymentOutcome:
+        check_request(request)  # a malformed request never waits for a worker nor is recorded
         async with self.pool.slot():
             return await self._authorize(request)
 
@@ -101,8 +104,7 @@ class PaymentService(Service):
         self.in_flight += 1
         try:
             if request.method == "card":
-                if request.card is None:
-                    raise InvalidInput("A card payment needs card details.")
+                assert request.card is not None  # check_request
                 decision = self.simulator.card_outcome(request.card.digits)
             else:
                 decision = self.simulator.cash_outcome()
@@ -208,20 +210,60 @@ class PaymentService(Service):
 
     # --- knobs --------------------------------------------------------------------------
 
-    def configure(self, **changes: Any) -> SimulatorKnobs:
-        """Change the simulator's latency, failure rate or capacity at run time."""
+    def configure(
+        self,
+        *,
+        latency_ms: object = None,
+        failure_rate: object = None,
+        capacity: object = None,
+    ) -> SimulatorKnobs:
+        """Change the simulator's latency, failure rate or capacity at run time.
+
+        Every knob given is checked before any is changed (``InvalidInput``), so a bad
+        one changes nothing. ``None`` leaves a knob as it is.
+        """
+        changes = check_knobs(latency_ms=latency_ms, failure_rate=failure_rate,
+                              capacity=capacity)
         knobs = self.simulator.knobs
         for key, value in changes.items():
-            if value is None:
-                continue
-            if key == "latency_ms" and value < 0:
-                raise InvalidInput("Payment latency cannot be negative.")
-            if key == "failure_rate" and not 0 <= value <= 1:
-                raise InvalidInput("Payment failure rate must be between 0 and 1.")
-            if key == "capacity" and value < 1:
-                raise InvalidInput("Payment capacity must be at least 1.")
             setattr(knobs, key, value)
         return knobs
+
+
+#: The most a payment can be, in won (a sanity bound far inside 64-bit integers).
+AMOUNT_MAX = 1_000_000_000
+def check_request(request: Authorize) -> None:
+    """Refuse a malformed authorisation with InvalidInput, before anything is recorded.
+
+    The gateway checks what a clerk typed; this guards payment's own table against a
+    request built wrongly anywhere else (a value too large for its columns would
+    otherwise fail inside the transaction). InvalidInput is the request's fault: the
+    breaker does not count it against payment.
+    """
+    if not isinstance(request.idempotency_key, str) or not request.idempotency_key:
+        raise InvalidInput("A payment needs its booking's key.")
+    arguments.whole_number(request.amount, "The payment amount", 0, AMOUNT_MAX)
+    if request.method == "card":
+        if not isinstance(request.card, CheckedCard):
+            raise InvalidInput("A card payment needs card details that were checked.")
+    elif request.method == "cash":
+        tendered = request.cash_tendered
+        if isinstance(tendered, bool) or not isinstance(tendered, int):
+            raise InvalidInput("The cash tendered must be a whole number of won.",
+                               key="cash.whole")
+        if tendered > CASH_MAX:
+            raise InvalidInput(
+                f"One payment takes at most ₩{CASH_MAX:,} in cash; check the amount tendered.",
+                key="cash.max", max=f"₩{CASH_MAX:,}",
+            )
+        if tendered < request.amount:
+            raise InvalidInput(
+                f"₩{tendered:,} is not enough: the total is ₩{request.amount:,}.",
+                key="cash.short", tendered=f"₩{tendered:,}", total=f"₩{request.amount:,}",
+                missing=f"₩{request.amount - tendered:,}",
+            )
+    else:
+        raise InvalidInput(f"A payment is by card or cash, not {arguments.shown(request.method)}.")
 
 
 _RECORD = SQL(

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
+from backend import arguments
 from backend.tender import TEST_CARD_OUTCOMES
 
 DECLINE_MESSAGES = {
@@ -69,3 +71,28 @@ class PaymentSimulator:
         if base <= 0:
             return 0.0
         return base * (0.9 + 0.2 * self.random.random())
+
+
+#: The knobs' ranges: latency up to 10 minutes, capacity up to 100,000 at once.
+LATENCY_MS_MAX = 600_000
+CAPACITY_MAX = 100_000
+
+
+def check_knobs(
+    *, latency_ms: object = None, failure_rate: object = None, capacity: object = None
+) -> dict[str, Any]:
+    """The simulator knobs that were given, checked; InvalidInput for a bad one."""
+    changes: dict[str, Any] = {}
+    if latency_ms is not None:
+        changes["latency_ms"] = arguments.finite_number(
+            latency_ms, "Payment latency (latency_ms)", 0, LATENCY_MS_MAX
+        )
+    if failure_rate is not None:
+        changes["failure_rate"] = arguments.finite_number(
+            failure_rate, "Payment failure rate (failure_rate)", 0, 1
+        )
+    if capacity is not None:
+        changes["capacity"] = arguments.whole_number(
+            capacity, "Payment capacity (capacity)", 1, CAPACITY_MAX
+        )
+    return changes
