@@ -10,11 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.catalog import Catalog, default_catalog_dir, load_catalog
+from backend.errors import InvalidInput
 from backend.messaging.dispatcher import Dispatcher
 from backend.messaging.messages import CINEMA, INFORMATION, PAYMENT, RESERVATION
-from backend.runtime.breaker import CircuitBreaker, Transition
 from backend.private_files import private_directory
 from backend.runtime.actor import Actor
+from backend.runtime.breaker import CircuitBreaker, Transition
 from backend.runtime.clock import Clock, SystemClock
 from backend.runtime.pool import WorkerPool
 from backend.runtime.supervisor import Supervisor
@@ -94,6 +95,7 @@ def build_runtime(
     breaker = CircuitBreaker(
         "payment", settings.breaker_config(), breaker_clock or SystemClock(),
         on_transition=on_breaker,
+        ignore=(InvalidInput,),  # a malformed payment request is not payment failing
     )
 
     timing = breaker_clock or SystemClock()

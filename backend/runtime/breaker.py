@@ -103,12 +103,17 @@ class CircuitBreaker:
         clock: Clock,
         on_transition: Callable[[Transition], None] | None = None,
         is_failure: Callable[[BaseException], bool] = lambda exc: True,
+        ignore: tuple[type[BaseException], ...] = (),
     ) -> None:
         self.name = name
         self.config = config
         self.clock = clock
         self.on_transition = on_transition
         self.is_failure = is_failure
+        #: Exceptions that say nothing about the dependency's health (resilience4j's
+        #: ``ignoreExceptions``): a malformed request is the caller's fault. A call that
+        #: raises one is neither a success nor a failure and gives its permit back.
+        self.ignore = ignore
         self.state = BreakerState.CLOSED
         self.refused = 0
         self._window: deque[_Outcome] = deque()
@@ -125,11 +130,23 @@ class CircuitBreaker:
         try:
             result = await fn()
         except BaseException as exc:
-            failed = self.is_failure(exc)
-            self.record(self.clock.monotonic() - start, failed=failed)
+            self.record_error(self.clock.monotonic() - start, exc)
             raise
         self.record(self.clock.monotonic() - start, failed=False)
         return result
+
+    def ignores(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is the caller's fault and so no news of the dependency."""
+        return isinstance(exc, self.ignore)
+
+    def record_error(self, duration: float, exc: BaseException) -> None:
+        """Report a permitted call that raised ``exc``: an ignored exception is not
+        counted at all (its permit is given back); any other is a failure if
+        ``is_failure`` says so, and a success otherwise."""
+        if self.ignores(exc):
+            self.cancel()
+            return
+        self.record(duration, failed=self.is_failure(exc))
 
     def refuse_if_open(self) -> None:
         """Refuse at once, without taking a permit, while the breaker is open and waiting.
@@ -237,7 +254,7 @@ class CircuitBreaker:
         self._move(BreakerState.CLOSED, self.clock.monotonic())
 
 
-def _rates(outcomes: "deque[_Outcome] | list[_Outcome]") -> tuple[float, float]:
+def _rates(outcomes: deque[_Outcome] | list[_Outcome]) -> tuple[float, float]:
     if not outcomes:
         return 0.0, 0.0
     n = len(outcomes)

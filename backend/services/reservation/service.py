@@ -15,18 +15,15 @@ CANCELLED, all by durable messages, so a stopped cinema only delays the last ste
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 import json
 import logging
 import uuid
-
+from collections.abc import Callable
 from typing import Any
-
 
 from backend.catalog import Catalog
 from backend.codes import new_booking_code
 from backend.errors import (
-    BoxOfficeError,
     Busy,
     HoldExpired,
     InvalidInput,
@@ -39,7 +36,6 @@ from backend.errors import (
 )
 from backend.messaging.envelope import Envelope
 from backend.messaging.journal import Tx, from_epoch
-from backend.storage import run
 from backend.messaging.messages import (
     RESERVATION,
     BookingCancelled,
@@ -53,8 +49,8 @@ from backend.messaging.messages import (
     PaymentRefunded,
     ReleaseSeats,
     RequestRefund,
-    SeatsConfirmed,
     SeatsBlocked,
+    SeatsConfirmed,
     SeatsRejected,
     SeatsReleased,
 )
@@ -74,9 +70,10 @@ from backend.runtime.clock import Clock
 from backend.services.base import Postman, Service
 from backend.services.payment.simulator import DECLINE_MESSAGES
 from backend.services.reservation import queries as q
-from backend.services.reservation.holds import SeatHolds
 from backend.services.reservation import saga
+from backend.services.reservation.holds import SeatHolds
 from backend.services.reservation.model import BOOKINGS, HOLDS, OUT_OF_SERVICE, SEAT_CLAIMS
+from backend.storage import run
 from backend.tender import Cash
 
 log = logging.getLogger(__name__)
@@ -207,26 +204,22 @@ class ReservationService(Service):
             )
             refusal.key = "payment.down"
             raise refusal from exc
-        except (asyncio.TimeoutError, BoxOfficeError, Exception) as exc:
-            log.warning("payment for %s did not answer (%s); reconciling", booking_id, exc)
-            outcome = None
-        if outcome is None:
-            await self.transact(self._settle, booking_id, "unknown", None, "payment timed out")
-            booking = await self.reconcile(booking_id)
-            if booking is None or booking["status"] == saga.PAYMENT_UNKNOWN:
-                raise PaymentPending(
-                    f"Payment did not answer in time. Booking {started['code']} will be settled "
-                    "automatically; look it up in a moment before taking payment again.",
-                    started["code"],
-                )
-            if booking["status"] == saga.FAILED:
-                raise PaymentUnavailable(
-                    "Payment took too long to answer; nothing was charged and the seats are "
-                    "still held. Try again.",
-                    retry_after=1.0,
-                    booking_id=booking_id,
-                )
-            return booking
+        except InvalidInput:
+            # Payment refused the request itself (malformed) before recording anything:
+            # the booking fails and the hold stays. The caller's fault, not payment's, so
+            # the breaker did not count it.
+            await self.transact(
+                self._settle, booking_id, "refused", None, "payment request refused as invalid"
+            )
+            raise
+        except Exception as exc:  # noqa: BLE001 - a timeout, or payment broke while answering
+            timed_out = isinstance(exc, asyncio.TimeoutError)
+            if timed_out:
+                log.warning("payment for %s did not answer in time; reconciling", booking_id)
+            else:
+                log.warning("payment for %s failed (%s: %s); reconciling", booking_id,
+                            type(exc).__name__, exc)
+            return await self._unknown_outcome(started, timed_out, type(exc).__name__)
         booking = await self.transact(self._settle, booking_id, None, outcome, None)
         if booking["status"] == saga.FAILED:
             reason = outcome.reason or "card_declined"
@@ -236,6 +229,34 @@ class ReservationService(Service):
                 reason,
                 booking_id,
             )
+        return booking
+
+    async def _unknown_outcome(
+        self, started: dict[str, Any], timed_out: bool, error: str
+    ) -> dict[str, Any]:
+        """Payment gave no answer (it timed out, or it failed with an unexpected error):
+        nobody can tell whether money moved, so the outcome is unknown until payment is
+        asked to resolve the key (which voids a payment it never recorded)."""
+        booking_id, code = started["id"], started["code"]
+        reason = "payment timed out" if timed_out else f"payment failed ({error})"
+        await self.transact(self._settle, booking_id, "unknown", None, reason)
+        booking = await self.reconcile(booking_id)
+        if booking is None or booking["status"] == saga.PAYMENT_UNKNOWN:
+            what = "did not answer in time" if timed_out else "failed with an internal error"
+            raise PaymentPending(
+                f"Payment {what}. Booking {code} will be settled automatically; look it up "
+                "in a moment before taking payment again.",
+                code,
+            )
+        if booking["status"] == saga.FAILED:
+            if timed_out:
+                message = ("Payment took too long to answer; nothing was charged and the seats "
+                           "are still held. Try again.")
+            else:
+                message = (f"Payment failed with an internal error ({error}); nothing was "
+                           "charged and the seats are still held. Try again, and tell the "
+                           "manager if it happens again.")
+            raise PaymentUnavailable(message, retry_after=1.0, booking_id=booking_id)
         return booking
 
     async def _abandoned(self, booking_id: str) -> None:
@@ -248,7 +269,8 @@ class ReservationService(Service):
 
     async def _ask_payment(self, authorize: Authorize) -> PaymentOutcome:
         """The payment ask, timed and reported to the breaker (a decline is a healthy
-        answer; a timeout, a refusal or an error is a failure)."""
+        answer; a timeout, a refusal or an error is a failure; payment refusing the
+        request as invalid, ``InvalidInput``, is the request's fault and not counted)."""
         breaker = self.breaker
         clock = breaker.clock if breaker is not None else self.clock
         began = clock.monotonic()
@@ -258,9 +280,9 @@ class ReservationService(Service):
             if breaker is not None:
                 breaker.cancel()  # the caller gave up: no verdict on payment, permit back
             raise
-        except Exception:
-            if breaker is not None:
-                breaker.record(clock.monotonic() - began, failed=True)
+        except Exception as exc:
+            if breaker is not None:  # an invalid request is ignored, not counted
+                breaker.record_error(clock.monotonic() - began, exc)
             raise
         if breaker is not None:
             breaker.record(clock.monotonic() - began, failed=False)
@@ -385,7 +407,7 @@ class ReservationService(Service):
                 ResolvePayment(idempotency_key=booking_id, booking_id=booking_id),
                 self.payment_timeout,
             )
-        except (asyncio.TimeoutError, BoxOfficeError) as exc:
+        except Exception as exc:  # noqa: BLE001 - timed out, down or broken: ask again later
             log.info("payment of %s still unknown: %s", booking_id, exc)
             return await self.query(lambda c: _booking_dict(self._row_conn(c, booking_id)))
         return await self.transact(self._settle, booking_id, None, outcome, None)
