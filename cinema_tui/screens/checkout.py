@@ -105,6 +105,21 @@ register(
         "key.cash_exact": ("받은 금액 = 합계", "Exact cash"),
         "key.cash_round_up": ("받은 금액 올림", "Round cash up"),
         "key.ticket_type": ("권종", "Ticket type"),
+        # backend input errors of the payment fields that cinema_tui.errors does not word
+        "err.cash.max": ("현금 결제는 한 번에 최대 {max}까지입니다. 받은 금액을 확인하세요.",
+                         "One payment takes at most {max} in cash; check the amount tendered."),
+        "err.card.ascii": (
+            "카드 번호는 숫자 0–9로 입력하세요. 전각 숫자 등 다른 숫자는 받지 않습니다.",
+            ("Type the card number with the digits 0–9; other digits (such as full-width "
+             "ones) are not accepted."),
+        ),
+        "err.expiry.ascii": ("유효기간은 숫자 0–9로, MM/YY 형식으로 입력하세요 (예: 12/30).",
+                             "Write the expiry with the digits 0–9, as MM/YY (for example 12/30)."),
+        "err.phone.ascii": (
+            "“{phone}”에 0–9가 아닌 숫자가 있습니다. 전화번호는 0–9로 입력하세요 (예: 010-1234-5678).",
+            ("“{phone}” has digits other than 0–9: type the phone number with 0–9, like "
+             "010-1234-5678."),
+        ),
     }
 )
 
@@ -113,6 +128,10 @@ TYPE_ORDER = ("adult", "youth", "senior")
 
 #: Steps the round-up quick amounts snap to (₩10,000 and ₩50,000 notes, ₩100,000).
 ROUND_STEPS = (10_000, 50_000, 100_000)
+
+#: The fields have no validators: Textual's own validation (on blur) would only mark them
+#: valid, wiping the ``-invalid`` mark of a backend refusal that came back at once.
+NO_VALIDATION: tuple[str, ...] = ()
 
 #: Which field an InvalidInput message is about (the backend words them in English).
 FIELD_HINTS = (
@@ -160,7 +179,8 @@ def quick_amounts(total: int) -> list[int]:
 
 
 def digits_of(text: str) -> int | None:
-    digits = "".join(ch for ch in text if ch.isdigit())
+    """The number in ``text``, read from its digits 0–9 only (``isdigit`` takes ４ too)."""
+    digits = "".join(ch for ch in text if "0" <= ch <= "9")
     return int(digits) if digits else None
 
 
@@ -349,7 +369,8 @@ class CheckoutScreen(AppText, Screen[str | None]):
                 with Horizontal(classes="field"):
                     yield Label("", id="phone-label")
                     yield Input(
-                        id="phone", compact=True, max_length=20, restrict=r"[0-9+\-(). ]*"
+                        id="phone", compact=True, max_length=20, restrict=r"[0-9+\-(). ]*",
+                        validate_on=NO_VALIDATION,
                     )
                 yield Static("", id="method-label", classes="section")
                 with RadioSet(id="pay-method", compact=True):
@@ -359,7 +380,8 @@ class CheckoutScreen(AppText, Screen[str | None]):
                     with Horizontal(classes="field"):
                         yield Label("", id="tendered-label")
                         yield Input(
-                            id="cash-tendered", compact=True, max_length=12, restrict=r"[0-9,]*"
+                            id="cash-tendered", compact=True, max_length=12, restrict=r"[0-9,]*",
+                            validate_on=NO_VALIDATION,
                         )
                     with Horizontal(id="cash-quick"):
                         yield Button("", id="cash-exact", compact=True)
@@ -371,18 +393,21 @@ class CheckoutScreen(AppText, Screen[str | None]):
                         yield Label("", id="card-number-label")
                         yield CardNumberInput(
                             id="card-number", compact=True, max_length=23, restrict=r"[0-9 \-]*",
+                            validate_on=NO_VALIDATION,
                             placeholder="•••• •••• •••• ••••",
                         )
                     with Horizontal(classes="field"):
                         yield Label("", id="card-expiry-label")
                         yield Input(
                             id="card-expiry", compact=True, max_length=7, restrict=r"[0-9/]*",
+                            validate_on=NO_VALIDATION,
                             placeholder="MM/YY",
                         )
                         yield Static("", classes="gap")
                         yield Label("", id="cvc-label")
                         yield Input(
                             id="card-cvc", compact=True, max_length=4, restrict=r"[0-9]*",
+                            validate_on=NO_VALIDATION,
                             password=True, placeholder="•••",
                         )
                     yield Static("", id="card-hint", classes="co-hint")
@@ -663,7 +688,7 @@ class CheckoutScreen(AppText, Screen[str | None]):
         elif event.input.id == "card-expiry":
             value = event.value
             # 1230 → 12/30 as it is typed
-            if "/" not in value and len(value) >= 3 and value.isdigit():
+            if "/" not in value and len(value) >= 3 and value.isascii() and value.isdigit():
                 event.input.value = f"{value[:2]}/{value[2:]}"
                 event.input.cursor_position = len(event.input.value)
 

@@ -4,9 +4,10 @@ The table (``#history-table``) is read from the information view and refreshed e
 seconds, so sales and cancellations made at other terminals appear. Filters sit above
 it: status (``#history-status``), day of sale (``#history-day``: the last seven days,
 since ``history(day=…)`` filters by the time of sale, and nothing is ever sold in the
-future) and phone (``#history-phone``: a whole number is matched exactly by the backend,
-a few digits match any phone containing them, e.g. the last four). Tab moves between the
-filters and the table; Enter on a row opens the booking's timeline.
+future) and phone (``#history-phone``: a whole number is matched exactly, a few digits
+match any phone containing them, e.g. the last four; the backend searches every booking
+for either, so an old booking is found however many came after it). Tab moves between
+the filters and the table; Enter on a row opens the booking's timeline.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ register(
         ),
         "history.limit": (" (최근 {n}건만 표시)", " (latest {n} shown)"),
         "history.bad_phone": (
-            "전화번호에는 숫자만 입력하세요 (예: 010-1234-5678 또는 뒤 4자리).",
-            "A phone filter takes digits only (like 010-1234-5678, or the last 4 digits).",
+            "전화번호에는 숫자 0–9만 입력하세요 (예: 010-1234-5678 또는 뒤 4자리).",
+            "A phone filter takes the digits 0–9 only (like 010-1234-5678, or the last 4 digits).",
         ),
         "history.empty": ("조건에 맞는 예매가 없습니다.", "No booking matches these filters."),
         "history.hint": (
@@ -230,7 +231,7 @@ class HistoryScreen(AppText, Screen[None]):
         except InvalidInput:
             pass
         digits = re.sub(r"[\s\-().+]", "", text)
-        if not digits.isdigit():
+        if not re.fullmatch(r"[0-9]{1,11}", digits):  # 0-9 only: isdigit() takes ４ too
             raise InvalidInput(self.tr("history.bad_phone"))
         return None, digits
 
@@ -243,6 +244,7 @@ class HistoryScreen(AppText, Screen[None]):
             phone, digits = self.phone_filter()
             rows = await office.history(
                 phone=phone,
+                phone_digits=digits or None,  # searched over every booking, not the newest
                 status=None if self.status_filter == ALL else self.status_filter,
                 day=None if self.day_filter == ALL else date.fromisoformat(self.day_filter),
                 limit=LIMIT,
@@ -255,8 +257,6 @@ class HistoryScreen(AppText, Screen[None]):
             with suppress(NoMatches):
                 self._summary(Text(human_message(exc, self.lang)), error=True)
             return
-        if digits:
-            rows = [b for b in rows if b.phone and digits in re.sub(r"\D", "", b.phone)]
         with suppress(NoMatches):  # mid-recompose (language switch): the next load fills
             if rows != self.rows or not self._loaded:
                 self._fill(rows)

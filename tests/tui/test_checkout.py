@@ -11,7 +11,14 @@ from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
 from backend.errors import InvalidInput
-from cinema_tui.screens.checkout import CheckoutScreen, TicketTypeRow, field_for, quick_amounts
+from cinema_tui.errors import human_message
+from cinema_tui.screens.checkout import (
+    CheckoutScreen,
+    TicketTypeRow,
+    digits_of,
+    field_for,
+    quick_amounts,
+)
 from cinema_tui.screens.ticket import TicketScreen
 from cinema_tui.widgets.booking_progress import BookingProgress
 from cinema_tui.widgets.qr import qr_lines
@@ -37,6 +44,13 @@ def text_of(app, selector: str) -> str:
     widget = app.screen.query_one(selector)
     lines = widget.render_lines(Region(0, 0, widget.region.width, widget.region.height))
     return "\n".join(strip.text.rstrip() for strip in lines)
+
+
+def ticket_shown(app) -> bool:
+    """The ticket screen is up and mounted (pushed is not enough: its fields fill on mount)."""
+    screen = app.screen
+    return (isinstance(screen, TicketScreen) and screen.is_mounted
+            and bool(screen.query("#ticket-details")))
 
 
 def notifications(app) -> str:
@@ -79,7 +93,7 @@ async def test_card_sale_follows_the_saga_to_the_ticket(make_app):
         await wait_for(pilot, lambda: "PaymentCaptured" in progress.done)
         assert progress.correlation_id and progress.correlation_id.startswith("bk_")
         assert "✔" in str(progress.render())
-        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), timeout=10)
+        await wait_for(pilot, lambda: ticket_shown(app), timeout=10)
         ticket = app.screen
         code = ticket.booking.code
         assert " ".join(code) in text_of(app, "#ticket-code")
@@ -106,7 +120,7 @@ async def test_cash_shows_change_before_and_after_paying(make_app):
         await type_into(pilot, "#cash-tendered", "50000")
         assert "Change ₩22,000" in text_of(app, "#change")
         await pilot.press("enter")  # Enter in the cash field pays
-        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), timeout=10)
+        await wait_for(pilot, lambda: ticket_shown(app), timeout=10)
         details = text_of(app, "#ticket-details")
         assert "₩50,000" in details and "change ₩22,000" in details
         booking = await app.office.booking(app.screen.booking.code)
@@ -151,7 +165,7 @@ async def test_declined_card_keeps_the_hold_then_cash_succeeds(make_app):
         await pilot.press("f5")
         await pilot.press(*"30000")
         await pilot.click("#pay")
-        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), timeout=10)
+        await wait_for(pilot, lambda: ticket_shown(app), timeout=10)
         booking = await app.office.booking(app.screen.booking.code)
         assert booking.hold_id == hold.id and booking.status == "COMPLETED"
         assert booking.change == 2_000
@@ -217,7 +231,7 @@ async def test_youth_ticket_changes_the_total(make_app):
         assert "₩21,000" in text_of(app, "#total")
         assert screen.tickets() == {"adult": 1, "senior": 1}
         await pilot.press("f7", "ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), timeout=10)
+        await wait_for(pilot, lambda: ticket_shown(app), timeout=10)
         booking = await app.office.booking(app.screen.booking.code)
         assert booking.amount == 21_000 and booking.tickets == {"adult": 1, "senior": 1}
 
@@ -227,7 +241,7 @@ async def test_saving_the_ticket_writes_code_and_qr(make_app, tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         app, _, _ = await open_checkout(pilot)
         await pilot.press("f7", "ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), timeout=10)
+        await wait_for(pilot, lambda: ticket_shown(app), timeout=10)
         code = app.screen.booking.code
         qr = app.screen.query_one("#ticket-qr")
         assert qr.region.width == 25 and qr.region.height == 13
@@ -285,7 +299,7 @@ async def test_cinema_down_lets_the_clerk_continue_at_paid(make_app):
         progress = app.screen.query_one(BookingProgress)
         assert "BookingPaid" in progress.done and "SeatsConfirmed" not in progress.done
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen))
+        await wait_for(pilot, lambda: ticket_shown(app))
         assert "Paid" in text_of(app, "#ticket-details")
         await app.office.start_service("cinema")
         await wait_for(pilot, lambda: "Completed" in text_of(app, "#ticket-details"), timeout=10)
@@ -301,7 +315,7 @@ async def test_payment_busy_keeps_the_form(make_app):
         assert isinstance(app.screen, CheckoutScreen) and not app.screen.paying
         await app.office.start_service("payment")
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), timeout=10)
+        await wait_for(pilot, lambda: ticket_shown(app), timeout=10)
 
 
 async def test_checkout_fits_80x24_in_both_languages(make_app):
@@ -338,7 +352,7 @@ async def test_leaving_is_held_back_while_the_payment_is_decided(make_app):
         await pilot.pause(0.1)
         assert app.screen is screen
         await wait_for(pilot, lambda: "in progress" in notifications(app))
-        await wait_for(pilot, lambda: isinstance(app.screen, TicketScreen), timeout=10)
+        await wait_for(pilot, lambda: ticket_shown(app), timeout=10)
 
 
 def test_qr_drawing_round_trips_to_the_symbol():
@@ -374,3 +388,39 @@ async def test_cinema_refusal_is_explained_and_esc_goes_back(make_app):
         await wait_for(pilot, lambda: not isinstance(app.screen, CheckoutScreen))
         [booking] = await app.office.history()
         assert booking.status in ("REJECTING", "REJECTED")
+
+
+async def test_non_ascii_digits_and_too_much_cash_are_refused_at_their_field(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app, _, _ = await open_checkout(pilot)
+        screen = app.screen
+        # Only the digits 0-9 can be typed (or pasted) into the card number.
+        await pilot.press("f6")
+        await type_into(pilot, "#card-number", "４２４２ ４２４２ ４２４２ ４２４２")
+        assert screen.query_one("#card-number", Input).value == ""
+        # Should one get there anyway, the backend refuses it and the field says so.
+        screen.query_one("#card-number", Input).value = "４２４２ ４２４２ ４２４２ ４２４２"
+        await type_into(pilot, "#card-expiry", "12/30")
+        await type_into(pilot, "#card-cvc", "123")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "0–9" in text_of(app, "#checkout-message"))
+        assert screen.focused.id == "card-number"
+        assert screen.query_one("#card-number", Input).has_class("-invalid")
+
+        # Cash above the most one payment takes: a sentence at the cash field.
+        await pilot.press("f5")
+        await type_into(pilot, "#cash-tendered", "99999999")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "₩10,000,000" in text_of(app, "#checkout-message"))
+        assert screen.focused.id == "cash-tendered"
+        assert screen.query_one("#cash-tendered", Input).has_class("-invalid")
+        assert await app.office.history() == []
+        assert app.office.breaker().calls == 0  # nothing reached payment
+
+        await pilot.press("f7", "ctrl+s")  # exact cash: the sale goes through
+        await wait_for(pilot, lambda: ticket_shown(app), timeout=10)
+    assert digits_of("１２,０００") is None and digits_of("12,000") == 12000
+    too_much = InvalidInput("x", key="cash.max", max="₩10,000,000")
+    assert "₩10,000,000" in human_message(too_much, "ko")
+    assert field_for("x", "cash.max") == "#cash-tendered"

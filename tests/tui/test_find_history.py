@@ -399,3 +399,50 @@ async def test_cancel_with_the_cinema_down_says_the_seats_follow(make_app):
         await app.office.start_service("cinema")
         # The card follows the booking to CANCELLED on its own.
         await wait_for(pilot, lambda: screen.booking.status == "CANCELLED", timeout=10)
+
+
+async def test_history_finds_part_of_a_phone_beyond_the_newest_500(make_app, clock):
+    """The last digits of a phone find an old booking however many sales came after it:
+    the backend searches every booking, not the 500 rows the table shows."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        office = app.office
+        shows = await office.showtimes(office.days()[1])
+        hold = await office.hold(shows[0].id, ["A1"])
+        old = await office.book(
+            hold.id, tickets={"adult": 1}, payment=Cash(20000), phone="010-1111-2222"
+        )
+        clock.advance(60)  # every later sale is newer
+        sold = 0
+        for show in shows:
+            for seat in (await office.seat_map(show.id)).seats:
+                if sold < 500 and seat.state == "free":
+                    newer = await office.hold(show.id, [seat.label])
+                    await office.book(newer.id, tickets={"adult": 1}, payment=Cash(20000),
+                                      phone="010-3333-4444" if sold % 2 else None)
+                    sold += 1
+        assert sold == 500
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        screen: HistoryScreen = app.screen  # type: ignore[assignment]
+        table = screen.query_one("#history-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 500, timeout=10)
+        codes = lambda: {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+        assert old.code not in codes()  # the newest 500 only
+
+        phone = screen.query_one("#history-phone", Input)
+        phone.focus()
+        await pilot.press(*"2222")
+        await wait_for(pilot, lambda: codes() == {old.code}, timeout=10)
+        summary = lambda: str(screen.query_one("#history-summary").render())
+        assert "1 booking" in summary()
+        phone.value = "1111-2222"  # dashes are ignored
+        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: codes() == {old.code})
+        phone.value = "4444"
+        await wait_for(pilot, lambda: table.row_count == 250, timeout=10)
+        # digits other than 0-9 are refused with a sentence, not searched
+        phone.value = "２２２２"
+        await wait_for(pilot, lambda: "0–9" in summary())
+        assert "-error" in screen.query_one("#history-summary").classes
