@@ -27,6 +27,8 @@ class InUse:
         only for a moment)."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
+            if os.fstat(fd).st_uid == os.getuid():
+                os.fchmod(fd, 0o600)  # private like every file of the data directory
             fcntl.flock(fd, fcntl.LOCK_SH)
         except OSError:
             os.close(fd)

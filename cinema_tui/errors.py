@@ -78,6 +78,20 @@ register(
                            "Enter the cash the customer handed over."),
         "err.cash.short": ("받은 금액 {tendered}이(가) 부족합니다. 합계 {total}, {missing} 더 필요합니다.",
                            "{tendered} is not enough: the total is {total} ({missing} more)."),
+        "err.cash.max": ("현금 결제는 한 번에 최대 {max}까지입니다. 받은 금액을 확인하세요.",
+                         "One payment takes at most {max} in cash; check the amount tendered."),
+        "err.card.ascii": (
+            "카드 번호는 숫자 0–9로 입력하세요. 전각 숫자 등 다른 숫자는 받지 않습니다.",
+            ("Type the card number with the digits 0–9; other digits (such as full-width "
+             "ones) are not accepted."),
+        ),
+        "err.expiry.ascii": ("유효기간은 숫자 0–9로, MM/YY 형식으로 입력하세요 (예: 12/30).",
+                             "Write the expiry with the digits 0–9, as MM/YY (for example 12/30)."),
+        "err.phone.ascii": (
+            "“{phone}”에 0–9가 아닌 숫자가 있습니다. 전화번호는 0–9로 입력하세요 (예: 010-1234-5678).",
+            ("“{phone}” has digits other than 0–9: type the phone number with 0–9, like "
+             "010-1234-5678."),
+        ),
         "err.phone": ("“{phone}”은(는) 올바른 전화번호가 아닙니다. 예: 010-1234-5678",
                       "“{phone}” is not a phone number; it looks like 010-1234-5678."),
         "err.show.started": ("이미 시작한 상영입니다. 다음 회차를 고르세요.",

@@ -105,21 +105,6 @@ register(
         "key.cash_exact": ("받은 금액 = 합계", "Exact cash"),
         "key.cash_round_up": ("받은 금액 올림", "Round cash up"),
         "key.ticket_type": ("권종", "Ticket type"),
-        # backend input errors of the payment fields that cinema_tui.errors does not word
-        "err.cash.max": ("현금 결제는 한 번에 최대 {max}까지입니다. 받은 금액을 확인하세요.",
-                         "One payment takes at most {max} in cash; check the amount tendered."),
-        "err.card.ascii": (
-            "카드 번호는 숫자 0–9로 입력하세요. 전각 숫자 등 다른 숫자는 받지 않습니다.",
-            ("Type the card number with the digits 0–9; other digits (such as full-width "
-             "ones) are not accepted."),
-        ),
-        "err.expiry.ascii": ("유효기간은 숫자 0–9로, MM/YY 형식으로 입력하세요 (예: 12/30).",
-                             "Write the expiry with the digits 0–9, as MM/YY (for example 12/30)."),
-        "err.phone.ascii": (
-            "“{phone}”에 0–9가 아닌 숫자가 있습니다. 전화번호는 0–9로 입력하세요 (예: 010-1234-5678).",
-            ("“{phone}” has digits other than 0–9: type the phone number with 0–9, like "
-             "010-1234-5678."),
-        ),
     }
 )
 
