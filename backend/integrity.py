@@ -25,9 +25,9 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Column, MetaData, String, Table, select, text
@@ -36,7 +36,7 @@ from sqlalchemy.exc import DBAPIError
 
 from backend.errors import StorageError
 from backend.messaging.messages import PAYMENT, RESERVATION, ROUTES, SERVICES
-from backend.schema.migrations import MigrationPlan, migrate
+from backend.schema.migrations import MigrationPlan, lock, migrate
 from backend.settings import Settings
 
 IDENTITY = Table(
@@ -132,14 +132,27 @@ def _check(settings: Settings, *, dry_run: bool) -> dict[str, MigrationPlan]:
         plans = {name: db.migration for name, (_, db) in opened.items()}
         if dry_run and any(plan.pending for plan in plans.values()):
             return plans  # the identity table comes with the migrations
-        for conn, db in opened.values():
-            with conn.begin():
-                db.identity = dict(conn.execute(select(IDENTITY.c.key, IDENTITY.c.value)).all())
-                db.has_sales = conn.execute(text("SELECT 1 FROM outbox LIMIT 1")).first() is not None
-        _check_identity(settings, opened, claim=not dry_run)
+        # Reading and recording identity is one step at a time across processes: it
+        # holds reservation's lock, so no process sees another's half-recorded identity.
+        anchor = opened[RESERVATION][0]
+        with anchor.begin():
+            lock(anchor, "identity")
+            for conn, db in opened.values():
+                with _transaction(conn):
+                    db.identity = dict(conn.execute(
+                        select(IDENTITY.c.key, IDENTITY.c.value)).all())
+                    db.has_sales = conn.execute(
+                        text("SELECT 1 FROM outbox LIMIT 1")).first() is not None
+            _check_identity(settings, opened, claim=not dry_run)
         _check_agreement({name: conn for name, (conn, _) in opened.items()},
                          {name: db for name, (_, db) in opened.items()})
         return plans
+
+
+def _transaction(conn: Connection) -> AbstractContextManager[object]:
+    """A transaction on ``conn``, or the one it is in already (reservation's, which holds
+    the identity lock)."""
+    return nullcontext() if conn.in_transaction() else conn.begin()
 
 
 def _check_identity(settings: Settings, opened: dict[str, tuple[Connection, Database]],
@@ -186,8 +199,8 @@ def _check_identity(settings: Settings, opened: dict[str, tuple[Connection, Data
             continue
         values = {"cinema_id": cinema_id, "service": service,
                   "data_dir": str(Path(settings.data_dir).resolve()),
-                  "created": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-        with conn.begin():
+                  "created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")}
+        with _transaction(conn):
             for key, value in values.items():
                 conn.execute(
                     text("INSERT INTO box_office_identity (key, value) VALUES (:k, :v) "

@@ -70,13 +70,14 @@ def _revision_of(conn: Connection) -> str | None:
     return None if row is None else row[0]
 
 
-def _lock(conn: Connection, service: str) -> None:
-    """Hold the database's write lock (SQLite) or a migration lock (PostgreSQL) until
-    the transaction ends, so only one process migrates."""
+def lock(conn: Connection, purpose: str) -> None:
+    """Hold the database's write lock (SQLite) or an advisory lock named by ``purpose``
+    (PostgreSQL) until the transaction on ``conn`` ends, so only one process at a time
+    does what it guards (migrating; recording identity)."""
     if conn.dialect.name == "sqlite":
         conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
     else:
-        key = zlib.crc32(f"cinema-tui migrate {service}".encode())
+        key = zlib.crc32(f"cinema-tui {purpose}".encode())
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
@@ -142,7 +143,7 @@ def migrate(conn: Connection, service: str, where: str, tables: Sequence[Table],
     database is newer than the code or its tables are not what its revision says.
     """
     with conn.begin():
-        _lock(conn, service)
+        lock(conn, f"migrate {service}")
         steps = plan(conn, service, where, tables)
         if steps.pending and not dry_run:
             _run(conn, service, steps)
