@@ -20,9 +20,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncssh
 import pytest
+
+if TYPE_CHECKING:
+    from tests.serve.web_server import WebServers
 
 SSH = shutil.which("ssh")
 TMUX = shutil.which("tmux")
@@ -257,3 +261,15 @@ def terminals() -> Iterator[Callable[[], Terminal]]:
     yield open_terminal
     for terminal in opened:
         terminal.close()
+
+
+@pytest.fixture
+def web_servers(tmp_path: Path) -> Iterator[WebServers]:
+    """Start ``serve-web`` servers (tests/serve/web_server.py); all stopped at the end."""
+    from tests.serve.web_server import WebServers  # it builds on this module
+
+    servers = WebServers(tmp_path)
+    try:
+        yield servers
+    finally:
+        servers.stop_all()

@@ -15,27 +15,18 @@ import re
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from tests.serve.conftest import wait_until
-from tests.serve.web_server import WebServer, WebServers, children_of
+from tests.serve.web_server import WebServer, children_of
 
 pytestmark = pytest.mark.timeout(180)
 
 NOW_SHOWING = "Enter: choose seats"
 
-
-@pytest.fixture
-def web_servers(tmp_path: Path) -> Iterator[WebServers]:
-    servers = WebServers(tmp_path)
-    try:
-        yield servers
-    finally:
-        servers.stop_all()
 
 
 def run(coroutine):

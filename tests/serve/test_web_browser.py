@@ -23,14 +23,12 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from backend import BoxOffice, Settings
 from tests.serve.conftest import wait_until
-from tests.serve.web_server import WebServers
 
 try:
     from playwright.sync_api import Page, WebSocket, sync_playwright
@@ -104,14 +102,6 @@ class Screen:
             self.page.keyboard.press(key)
             self.page.wait_for_timeout(pause_ms)
 
-
-@pytest.fixture
-def web_servers(tmp_path: Path) -> Iterator[WebServers]:
-    servers = WebServers(tmp_path)
-    try:
-        yield servers
-    finally:
-        servers.stop_all()
 
 
 @pytest.fixture
