@@ -28,6 +28,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections import Counter, namedtuple
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -537,6 +538,25 @@ def _close_inline(conn: Connection, busy_timeout_ms: int) -> None:
         pass
 
 
+def _switch_to_wal(cursor: sqlite3.Cursor, busy_timeout_ms: int) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting for the lock like any statement would.
+
+    Turning a database that is not yet in WAL mode (one made by another program, or a
+    copy) into WAL needs it to itself, and SQLite answers "locked" at once, without its
+    busy handler, while another process has it open: two box offices starting together
+    on such a file must take turns, not fail.
+    """
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """WAL, busy timeout, and no transaction of the driver's own (see ``_raw_transact``)."""
 
@@ -545,7 +565,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (no autocommit in 3.11)
         cursor = dbapi_conn.cursor()
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor, busy_timeout_ms)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
