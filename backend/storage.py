@@ -42,7 +42,6 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from backend.errors import StorageError
 from backend.private_files import DIRECTORY_MODE, FILE_MODE, tighten_database_files
-from backend.schema.migrations import has_history, migrate
 
 T = TypeVar("T")
 
@@ -209,9 +208,9 @@ class Store:
         self._engine = engine
         try:
             with engine.connect() as conn:
-                if has_history(self.name):  # every service: migrate to the code's schema
-                    migrate(conn, self.name, self.where, self.tables)
-                elif self.is_sqlite:
+                # A service's schema was migrated and checked before it started
+                # (backend.integrity); creating what is missing is a no-op then.
+                if self.is_sqlite:
                     _raw_transact(conn, _create_tables, (self.tables,), _BEGIN_WRITE)
                 else:
                     with conn.begin():

@@ -36,11 +36,6 @@ from backend.errors import StorageError
 VERSIONS = Path(__file__).parent / "versions"
 
 
-def has_history(service: str) -> bool:
-    """Whether ``service`` keeps its schema with migrations (every real service does)."""
-    return (VERSIONS / service).is_dir()
-
-
 def script_for(service: str) -> ScriptDirectory:
     """The Alembic history of one service's database."""
     location = str(VERSIONS / service)
