@@ -29,7 +29,7 @@ from backend.tender import Card, Cash
 def __getattr__(name: str) -> object:
     """``BoxOffice`` is imported on first use, so the app can draw before SQLAlchemy loads."""
     if name == "BoxOffice":
-        from backend.gateway import BoxOffice
+        from backend.office import BoxOffice
 
         return BoxOffice
     raise AttributeError(f"module 'backend' has no attribute {name!r}")

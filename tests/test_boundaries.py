@@ -30,7 +30,7 @@ def test_backend_never_imports_textual():
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
     # and importing the whole backend does not pull it in indirectly
-    code = "import sys, backend, backend.gateway, backend.audit; print('textual' in sys.modules)"
+    code = "import sys, backend, backend.office, backend.audit; print('textual' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "False", out.stderr
 

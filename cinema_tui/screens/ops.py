@@ -26,10 +26,8 @@ as app workers, so leaving the screen never cancels a stop or a restart half-way
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
-from datetime import timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -41,7 +39,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Sparkline, Static
 
-from backend.messaging.messages import SERVICES
+from backend.api import SERVICE_NAMES, BoxOfficeAPI, OpsSnapshot
 from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.format import fit
@@ -350,60 +348,41 @@ class OpsScreen(AppText, Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="ops-poll")
     async def poll(self) -> None:
-        office = self.app.office  # type: ignore[attr-defined]
-
-        async def breaker() -> Any:
-            return office.breaker()
-
-        async def pool() -> Any:
-            return office.payment_pool()
-
-        async def knobs() -> dict[str, Any]:
-            k = office.rt.payment.simulator.knobs
-            return {"latency_ms": k.latency_ms, "failure_rate": k.failure_rate,
-                    "capacity": k.capacity}
-
-        health, self.health_error = await self._read(office.health)
-        if health is not None:
-            self.health = health
-        self.breaker, self.breaker_error = await self._read(breaker)
-        self.transitions = self._transitions()
-        self.pool, self.pool_error = await self._read(pool)
-        self.chart = self._chart() if self.pool is not None else []
-        knob_values, _ = await self._read(knobs)
-        if knob_values is not None:
-            self.knobs = knob_values
-        letters, self.letters_error = await self._read(office.dead_letters)
-        if letters is not None:
-            self.letters = [
-                (service, row) for service in SERVICES for row in letters.get(service, [])
-            ]
+        """Read the office's Ops snapshot; a part that could not be read says why."""
+        office: BoxOfficeAPI = self.app.office  # type: ignore[attr-defined]
+        snapshot, error = await self._read(office.ops_snapshot)
+        if snapshot is None:  # nothing could be read: every part says why
+            self.health_error = self.breaker_error = self.pool_error = error
+            self.letters_error = error
+            self.breaker, self.transitions, self.pool, self.chart = None, [], None, []
+        else:
+            self._take(snapshot)
         with suppress(NoMatches):  # mid-recompose (language switch): the next poll fills
             self._render_all()
 
-    def _transitions(self) -> list[tuple[str, Any]]:
-        """The last few breaker transitions with the local time they happened."""
-        try:
-            office = self.app.office  # type: ignore[attr-defined]
-            recent = list(office.breaker_transitions)[-TRANSITIONS_SHOWN:]
-            breaker = office.rt.reservation.breaker
-            mono_now = breaker.clock.monotonic()
-            now = office.clock.now().astimezone(self.app.tz)  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001 - no times then; the breaker line says why
-            return []
-        return [
-            ((now - timedelta(seconds=max(0.0, mono_now - t.at))).strftime("%H:%M:%S"), t)
-            for t in recent
+    def _take(self, snapshot: OpsSnapshot) -> None:
+        problems = {part: human_message(exc, self.lang) for part, exc in snapshot.problems.items()}
+        if "health" not in problems:
+            self.health = snapshot.health
+        self.health_error = problems.get("health")
+        self.breaker, self.breaker_error = snapshot.breaker, problems.get("breaker")
+        tz = self.app.tz  # type: ignore[attr-defined]
+        self.transitions = [
+            (c.at.astimezone(tz).strftime("%H:%M:%S"), c.change)
+            for c in snapshot.breaker_changes[-TRANSITIONS_SHOWN:]
         ]
-
-    def _chart(self) -> list[int]:
-        """The pool's size each second over the last minute."""
-        try:
-            clock = self.app.office.rt.payment.pool.clock  # type: ignore[attr-defined]
-            now = clock.monotonic()
-        except Exception:  # noqa: BLE001
-            now = time.monotonic()
-        return resample(self.pool.history, now)
+        self.pool, self.pool_error = snapshot.pool, problems.get("pool")
+        self.chart = resample(self.pool.history, snapshot.pool_now) if self.pool else []
+        if snapshot.simulator is not None:
+            k = snapshot.simulator
+            self.knobs = {"latency_ms": k.latency_ms, "failure_rate": k.failure_rate,
+                          "capacity": k.capacity}
+        if "dead_letters" not in problems:
+            self.letters = [
+                (service, row) for service in SERVICE_NAMES
+                for row in snapshot.dead_letters if row.service == service
+            ]
+        self.letters_error = problems.get("dead_letters")
 
     # --- drawing -----------------------------------------------------------------------------
 
@@ -416,7 +395,7 @@ class OpsScreen(AppText, Screen[None]):
     def _render_services(self) -> None:
         table = self.query_one("#ops-services", DataTable)
         widths = {key: width for key, _, width in SERVICE_COLUMNS}
-        for name in SERVICES:
+        for name in SERVICE_NAMES:
             h = self.health.get(name)
             if h is None:
                 cells = [Text(self.service_name(name), style="bold"), Text("…", style="dim")]
@@ -580,7 +559,7 @@ class OpsScreen(AppText, Screen[None]):
         half-way. One action per service (``busy``) at a time."""
         if busy is not None:
             if busy in self._busy:
-                if busy in SERVICES:
+                if busy in SERVICE_NAMES:
                     self.say("ops.msg.busy", error=True, service=busy)
                 else:
                     self.say("ops.msg.retrying", error=True)
@@ -602,20 +581,21 @@ class OpsScreen(AppText, Screen[None]):
 
         self.app.run_worker(run(), name="ops-action", group="ops-action", exit_on_error=False)
 
-    def _service_action(self, run: Callable[[Any, str], Awaitable[None]]) -> None:
+    def _service_action(self, run: Callable[[Any, str, str], Awaitable[None]]) -> None:
+        """Run ``run(office, service, its state now)`` for the service under the cursor."""
         name = self.selected_service()
         if name is None:
             return
-        office = self.app.office  # type: ignore[attr-defined]
+        office: BoxOfficeAPI = self.app.office  # type: ignore[attr-defined]
 
         async def job() -> None:
-            await run(office, name)
+            await run(office, name, (await office.health())[name].state)
 
         self._act(job, name)
 
     def action_stop(self) -> None:
-        async def run(office: Any, name: str) -> None:
-            if office.rt.services[name].state.value == "stopped":
+        async def run(office: Any, name: str, state: str) -> None:
+            if state == "stopped":
                 self.say("ops.msg.already_stopped", service=name)
                 return
             self.say("ops.msg.stopping", service=name)
@@ -625,8 +605,8 @@ class OpsScreen(AppText, Screen[None]):
         self._service_action(run)
 
     def action_start(self) -> None:
-        async def run(office: Any, name: str) -> None:
-            if office.rt.services[name].ready:
+        async def run(office: Any, name: str, state: str) -> None:
+            if state == "ready":
                 self.say("ops.msg.already_running", service=name)
                 return
             self.say("ops.msg.starting", service=name)
@@ -636,8 +616,8 @@ class OpsScreen(AppText, Screen[None]):
         self._service_action(run)
 
     def action_crash(self) -> None:
-        async def run(office: Any, name: str) -> None:
-            if not office.rt.services[name].ready:
+        async def run(office: Any, name: str, state: str) -> None:
+            if state != "ready":
                 self.say("ops.msg.not_running", error=True, service=name)
                 return
             office.crash_service(name)
@@ -646,8 +626,8 @@ class OpsScreen(AppText, Screen[None]):
         self._service_action(run)
 
     def action_restart(self) -> None:
-        async def run(office: Any, name: str) -> None:
-            if not office.rt.services[name].ready:
+        async def run(office: Any, name: str, state: str) -> None:
+            if state != "ready":
                 self.say("ops.msg.not_running", error=True, service=name)
                 return
             self.say("ops.msg.restarting", service=name)
@@ -661,7 +641,7 @@ class OpsScreen(AppText, Screen[None]):
 
         async def job() -> None:
             # read and set with no await between: quick presses add up, none is lost
-            current = office.rt.payment.simulator.knobs.latency_ms
+            current = office.payment_simulator().latency_ms
             new = max(0, round(current) + direction * LATENCY_STEP_MS)
             knobs = await office.configure_payment_simulator(latency_ms=new)
             self.say("ops.msg.latency", ms=round(knobs["latency_ms"]))
@@ -672,7 +652,7 @@ class OpsScreen(AppText, Screen[None]):
         office = self.app.office  # type: ignore[attr-defined]
 
         async def job() -> None:
-            current = office.rt.payment.simulator.knobs.failure_rate
+            current = office.payment_simulator().failure_rate
             knobs = await office.configure_payment_simulator(
                 failure_rate=next_failure_rate(current)
             )

@@ -12,9 +12,7 @@ from textual import work
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from backend.messaging.messages import SERVICES
-from backend.runtime.breaker import BreakerSnapshot
-from backend.views import ServiceHealth
+from backend.api import SERVICE_NAMES, BreakerSnapshot, ServiceHealth
 from cinema_tui.i18n import register
 
 register(
@@ -53,7 +51,7 @@ class ServiceStatusLine(Static):
     @work(exclusive=True, exit_on_error=False, group="status")
     async def poll(self) -> None:
         office = getattr(self.app, "office", None)
-        if office is None or office.runtime is None:
+        if office is None or not office.running:
             return
         self.breaker = office.breaker()
         self.health = await office.health()
@@ -73,7 +71,7 @@ class ServiceStatusLine(Static):
     def render_health(self) -> Text:
         text = Text()
         t = self.app.t  # type: ignore[attr-defined]
-        for name in SERVICES:
+        for name in SERVICE_NAMES:
             h = self.health.get(name)
             state = h.state if h else "starting"
             symbol, colour = SYMBOLS.get(state, ("?", "white"))
