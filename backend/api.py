@@ -21,7 +21,11 @@ caller can keep it, compare it and never change the box office through it. Every
 failure is a ``BoxOfficeError`` whose ``str()`` is a sentence a clerk can act on. The
 full reference is ``docs/api.md``.
 
-Importing this module is cheap (no SQLAlchemy): the app imports it before it draws.
+Besides the Protocol and its values it re-exports the few helpers a front end needs to
+read what a clerk typed the way the box office will (``normalise_code``,
+``normalise_phone``) and to write a ticket file only its owner can read
+(``write_private_text``). Importing this module is cheap (no SQLAlchemy): the app
+imports it before it draws.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from collections.abc import AsyncIterator, Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from backend.codes import normalise_code
 from backend.errors import (
     BoxOfficeError,
     Busy,
@@ -56,7 +61,8 @@ from backend.runtime.breaker import BreakerSnapshot, BreakerState, Transition
 from backend.runtime.clock import Clock, ManualClock, SystemClock
 from backend.runtime.pool import PoolSnapshot
 from backend.settings import Settings
-from backend.tender import Card, Cash
+from backend.private_files import private_directory, write_private_text
+from backend.tender import Card, Cash, normalise_phone
 from backend.views import (
     Booking,
     HoldInfo,
@@ -226,4 +232,5 @@ __all__ = [
     "PaymentUnavailable", "PoolSnapshot", "Quote", "SalesDay", "SeatMap", "SeatState",
     "SeatUnavailable", "ServiceHealth", "ServiceUnavailable", "Settings", "ShowtimeSummary",
     "SimulatorSettings", "StorageError", "SystemClock", "TimelineStep", "Transition",
+    "normalise_code", "normalise_phone", "private_directory", "write_private_text",
 ]

@@ -13,8 +13,8 @@ import signal
 import sys
 from pathlib import Path
 
-from backend.errors import BoxOfficeError, ConfigError
-from backend.settings import Settings, default_config_file, default_data_dir
+from backend.api import BoxOfficeError, ConfigError, Settings
+from backend.maintenance import default_config_file, default_data_dir
 from cinema_tui.demo_dirs import make_demo_dir, remove_demo_dir, sweep_abandoned_demo_dirs
 
 

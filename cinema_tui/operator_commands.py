@@ -16,9 +16,8 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-from backend.errors import BoxOfficeError
-from backend.messaging.messages import SERVICES
-from backend.settings import Settings
+from backend import maintenance
+from backend.api import SERVICE_NAMES, BoxOfficeError, Settings
 
 T = TypeVar("T")
 #: How long work runs before a progress bar appears.
@@ -60,22 +59,18 @@ def with_progress(title: str, work: Callable[[Callable[[str, int, int], None]], 
 
 def _databases_exist(settings: Settings) -> bool:
     return any(settings.database_url(s) != f"sqlite:///{settings.data_dir / (s + '.db')}"
-               or (Path(settings.data_dir) / f"{s}.db").exists() for s in SERVICES)
+               or (Path(settings.data_dir) / f"{s}.db").exists() for s in SERVICE_NAMES)
 
 
 def check(settings: Settings, console: Console) -> int:
     """The full check: schemas, identity and agreement, then the audit of every invariant."""
-    from backend.audit import audit
-    from backend.bootstrap import load_settings_catalog
-    from backend.integrity import check_only
-
     if not _databases_exist(settings):
         console.print(f"There is no box office in {settings.data_dir} (no databases).")
         return 2
     console.print(f"Checking the box office in {settings.data_dir}")
     try:
         plans = with_progress("schemas and identity",
-                              lambda report: check_only(settings), console)
+                              lambda report: maintenance.check_only(settings), console)
     except BoxOfficeError as exc:
         console.print(f"[bold red]✗[/] {exc}")
         return 1
@@ -87,7 +82,7 @@ def check(settings: Settings, console: Console) -> int:
     if not pending:
         console.print("  identity and agreement: the four databases belong to this cinema "
                       "and none is behind the others")
-    report = with_progress("audit", lambda report: audit(settings, load_settings_catalog(settings)),
+    report = with_progress("audit", lambda report: maintenance.audit(settings),
                            console)
     counts = report.counts
     console.print(f"  audit: {counts['bookings']:,} bookings, {counts['payments']:,} payments, "
@@ -103,11 +98,9 @@ def check(settings: Settings, console: Console) -> int:
 
 
 def backup(settings: Settings, destination: Path, console: Console) -> int:
-    from backend.backup import backup as take_backup
-
     try:
         result = with_progress(
-            "backup", lambda report: take_backup(settings, destination, report), console)
+            "backup", lambda report: maintenance.backup(settings, destination, report), console)
     except BoxOfficeError as exc:
         console.print(f"cinema-tui: {exc}")
         return 1
@@ -118,10 +111,8 @@ def backup(settings: Settings, destination: Path, console: Console) -> int:
 
 
 def restore(settings: Settings, source: Path, console: Console) -> int:
-    from backend.backup import restore as put_back
-
     try:
-        result = with_progress("restore", lambda report: put_back(settings, source), console)
+        result = with_progress("restore", lambda report: maintenance.restore(settings, source), console)
     except BoxOfficeError as exc:
         console.print(f"cinema-tui: {exc}")
         return 1
@@ -132,14 +123,12 @@ def restore(settings: Settings, source: Path, console: Console) -> int:
 
 
 def migrate(settings: Settings, console: Console, dry_run: bool) -> int:
-    from backend.integrity import check_at_start, check_only
-
     if not _databases_exist(settings):
         console.print(f"There is no box office in {settings.data_dir} (no databases).")
         return 2
     try:
-        plans = with_progress("migrate", lambda report: (check_only if dry_run
-                                                          else check_at_start)(settings),
+        plans = with_progress("migrate", lambda report: (maintenance.check_only if dry_run
+                                                          else maintenance.migrate)(settings),
                               console)
     except BoxOfficeError as exc:
         console.print(f"cinema-tui: {exc}")

@@ -127,3 +127,43 @@ async def test_locked_database_is_explained(tmp_path: Path, clock):
             other.close()
         hold = await office.hold(show.id, ["A1"])  # works again once the lock is gone
         assert hold.seats == ("A1",)
+
+
+#: The modules of ``backend`` that ``cinema_tui`` may import: the package itself, the
+#: API a running box office answers, and the operator's door to a data directory.
+PUBLIC_BACKEND = {"backend", "backend.api", "backend.maintenance"}
+
+
+def backend_imports(package: Path) -> list[tuple[str, str]]:
+    """(file, module) for every import of a ``backend`` module under ``package``."""
+    found = []
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                modules = [node.module]
+                if node.module == "backend":  # ``from backend import api`` is a module too
+                    modules += [f"backend.{a.name}" for a in node.names
+                                if (ROOT / "backend" / f"{a.name}.py").exists()
+                                or (ROOT / "backend" / a.name).is_dir()]
+            else:
+                continue
+            found += [(path.name, m) for m in modules
+                      if m == "backend" or m.startswith("backend.")]
+    return found
+
+
+def test_the_app_uses_only_the_public_backend_modules():
+    offenders = [(f, m) for f, m in backend_imports(ROOT / "cinema_tui") if m not in PUBLIC_BACKEND]
+    assert offenders == []
+
+
+def test_the_public_module_check_can_fail(tmp_path: Path):
+    (tmp_path / "screen.py").write_text(
+        "from backend.runtime.clock import Clock\nimport backend.services.base\n"
+        "from backend import api, storage, Settings\nfrom backend.api import Booking\n",
+        encoding="utf-8")
+    found = {m for _, m in backend_imports(tmp_path)}
+    assert found - PUBLIC_BACKEND == {"backend.runtime.clock", "backend.services.base",
+                                      "backend.storage"}

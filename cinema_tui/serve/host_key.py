@@ -17,7 +17,7 @@ from pathlib import Path
 
 import asyncssh
 
-from backend.errors import ConfigError
+from backend.api import ConfigError
 
 HOST_KEY_NAME = "ssh_host_ed25519_key"
 

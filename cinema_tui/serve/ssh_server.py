@@ -31,8 +31,7 @@ from pathlib import Path
 
 import asyncssh
 
-from backend.errors import ConfigError
-from backend.settings import Settings
+from backend.api import ConfigError, Settings
 from cinema_tui.demo_dirs import sweep_abandoned_demo_dirs
 from cinema_tui.serve.host_key import authorized_keys_problem, load_or_create_host_key
 from cinema_tui.serve.limits import ConnectionRateLimit, SessionSlots

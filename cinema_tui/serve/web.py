@@ -18,7 +18,7 @@ import socket
 import sys
 from pathlib import Path
 
-from backend.settings import Settings
+from backend.api import Settings
 from cinema_tui.serve.app_process import app_command
 from cinema_tui.serve.web_guard import WebGuard, is_loopback_name
 
