@@ -43,6 +43,10 @@ class DeadLetter:
     type: str
     source: str
     correlation_id: str
+    causation_id: str | None
+    occurred_at: float
+    #: The message's fields as the journal keeps them (a JSON object).
+    payload: str
     error: str
     attempts: int
     failed_at: float

@@ -225,6 +225,7 @@ class Operations(OfficeCore):
 def _dead_letter(service: str, row: Any) -> DeadLetter:
     return DeadLetter(
         service=service, message_id=row.message_id, type=row.type, source=row.source,
-        correlation_id=row.correlation_id, error=row.error, attempts=row.attempts,
+        correlation_id=row.correlation_id, causation_id=row.causation_id,
+        occurred_at=row.occurred_at, payload=row.payload, error=row.error, attempts=row.attempts,
         failed_at=row.failed_at, retried=bool(row.retried),
     )
