@@ -14,24 +14,10 @@ from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from cinema_tui.i18n import has, register
+from cinema_tui.i18n import has
 
 if TYPE_CHECKING:
     from cinema_tui.app import BoxOfficeApp
-
-register(
-    {
-        "cmd.home": ("상영 시간표로 가기 (F2)", "Go to now showing (F2)"),
-        "cmd.find": ("예매 조회·취소 (F3)", "Find or cancel a booking (F3)"),
-        "cmd.history": ("예매 내역 (F4)", "Booking history (F4)"),
-        "cmd.ops": ("운영: 서비스·차단기·장애 주입 (F5)", "Ops: services, breaker, faults (F5)"),
-        "cmd.help": ("도움말: 모든 키 (F1)", "Help: every key (F1)"),
-        "cmd.language": ("언어 바꾸기: English (F8)", "Switch language: 한국어 (F8)"),
-        "cmd.theme": ("밝은/어두운 테마 (Ctrl+T)", "Light/dark theme (Ctrl+T)"),
-        "cmd.quit": ("종료 (Ctrl+Q)", "Quit (Ctrl+Q)"),
-        "cmd.screen": ("이 화면", "This screen"),
-    }
-)
 
 GLOBAL = (
     ("home", "action_home"),

@@ -15,21 +15,6 @@ from dataclasses import dataclass, field
 
 from cinema_tui import i18n
 
-i18n.register(
-    {
-        "session.idle_warning": (
-            "한동안 입력이 없었습니다. {left} 안에 아무 키나 누르지 않으면 연결이 끊어집니다.",
-            "No key pressed for a while: this session ends in {left} unless you press a key.",
-        ),
-        "session.time_warning": (
-            "세션 시간 제한으로 {left} 후 연결이 끊어집니다. 진행 중인 판매를 마무리하세요.",
-            "This session reaches its time limit in {left}. Finish the sale in hand.",
-        ),
-        "session.seconds": ("{n}초", "{n} s"),
-        "session.minutes": ("{n}분", "{n} min"),
-    }
-)
-
 
 def _span(seconds: float, lang: str) -> str:
     if seconds >= 90:

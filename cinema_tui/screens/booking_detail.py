@@ -30,53 +30,10 @@ from backend.errors import BoxOfficeError, InvalidInput, NotFound
 from backend.views import Booking
 from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
-from cinema_tui.i18n import register, t, weekday
+from cinema_tui.i18n import t, weekday
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.status_line import ServiceStatusLine
 from cinema_tui.widgets.timeline import TimelineView, reason_text, tickets_text
-
-register(
-    {
-        "screen.booking_detail": ("예매 상세", "Booking detail"),
-        "detail.heading": ("예매 {code} · 진행 기록", "Booking {code} · timeline"),
-        "detail.correlation": ("연관 ID {id}", "Correlation id {id}"),
-        "detail.hold": ("선점 {id}", "hold {id}"),
-        "detail.loading": ("불러오는 중…", "Loading…"),
-        "detail.live": ("● 실시간", "● live"),
-        "detail.rested": ("● 완료 — 변경 시 자동 갱신", "● settled — updates if it changes"),
-        "detail.paused": ("○ 갱신 중지: {error} (재시도 중)", "○ paused: {error} (retrying)"),
-        "detail.hint": ("↑↓: 단계 이동   Esc: 뒤로", "↑↓: move through steps   Esc: back"),
-        "detail.sold": ("판매 {at}", "sold {at}"),
-        "detail.refunded": ("환불 {amount}", "refunded {amount}"),
-        "detail.reason": ("사유: {reason}", "reason: {reason}"),
-        "detail.not_found": (
-            "예매번호 {code}인 예매가 없습니다.",
-            "No booking has the code {code}.",
-        ),
-        "pay.cash": ("현금", "Cash"),
-        "pay.change": ("거스름돈 {amount}", "change {amount}"),
-        "pay.card": ("카드", "Card"),
-        "pay.none": ("—", "—"),
-        "why.started": (
-            "이미 상영이 시작되어 취소할 수 없습니다.",
-            "The show has already started; it cannot be cancelled.",
-        ),
-        "why.cancelled": ("이미 취소된 예매입니다.", "This booking is already cancelled."),
-        "why.cancelling": ("취소가 진행 중입니다.", "A cancellation is already under way."),
-        "why.failed": (
-            "결제되지 않은 예매(실패)라 취소할 것이 없습니다.",
-            "This booking was never paid (failed); there is nothing to cancel.",
-        ),
-        "why.rejected": (
-            "영화관이 거절해 이미 환불된 예매입니다.",
-            "The cinema rejected this booking; it was already refunded.",
-        ),
-        "why.pending": (
-            "결제가 아직 확인되지 않았습니다. 잠시 후 다시 조회하세요.",
-            "Payment is not confirmed yet; look it up again in a moment.",
-        ),
-    }
-)
 
 STATUS_STYLE = {
     "PAYMENT_PENDING": "yellow",

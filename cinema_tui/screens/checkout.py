@@ -40,73 +40,11 @@ from backend.views import Booking, HoldInfo, ShowtimeSummary
 from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.format import fit, hhmm
-from cinema_tui.i18n import has, register, weekday
+from cinema_tui.i18n import has, weekday
 from cinema_tui.widgets.booking_progress import BookingProgress
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.payment_fields import CardNumberInput, TicketTypeRow
 from cinema_tui.widgets.status_line import ServiceStatusLine
-
-register(
-    {
-        "screen.checkout": ("결제", "Checkout"),
-        "checkout.heading": ("결제", "Checkout"),
-        "checkout.hold": ("선점 {time}", "Hold {time}"),
-        "checkout.hold_sold": ("판매됨", "Sold"),
-        "checkout.seats": ("좌석 {seats} ({n}석)", "Seats {seats} ({n})"),
-        "checkout.tickets": ("권종  ←/→ 또는 1·2·3", "Ticket types  ←/→ or 1·2·3"),
-        "checkout.phone": ("휴대폰", "Phone"),
-        "checkout.phone_hint": ("선택 · 010-1234-5678", "optional · 010-1234-5678"),
-        "checkout.method": ("결제 수단  F5 현금 · F6 카드", "Payment  F5 cash · F6 card"),
-        "checkout.cash": ("현금", "Cash"),
-        "checkout.card": ("카드", "Card"),
-        "checkout.tendered": ("받은 금액", "Tendered"),
-        "checkout.tendered_hint": ("숫자만", "digits"),
-        "checkout.exact": ("딱 맞게", "Exact"),
-        "checkout.quick_hint": ("F7 딱 맞게 · F9 금액 올림", "F7 exact · F9 round up"),
-        "checkout.card_number": ("카드 번호", "Card no."),
-        "checkout.expiry": ("유효기간", "Expiry"),
-        "checkout.cvc": ("CVC", "CVC"),
-        "checkout.test_cards": (
-            "테스트 카드: 4242… 승인, 4000…0002 거절",
-            "Test cards: 4242… approves, 4000…0002 declines",
-        ),
-        "checkout.breakdown": ("금액", "Price"),
-        "checkout.total": ("합계", "Total"),
-        "checkout.change": ("거스름돈 {amount}", "Change {amount}"),
-        "checkout.not_enough": ("금액 부족: {amount} 더 필요", "Not enough: {amount} more"),
-        "checkout.enter_cash": ("받은 금액을 입력하세요", "Enter the cash tendered"),
-        "checkout.pay": ("결제  Ctrl+S", "Pay  Ctrl+S"),
-        "checkout.continue": ("티켓 보기  Enter", "Show ticket  Enter"),
-        "checkout.paying": ("결제 중…", "Paying…"),
-        "checkout.paid": (
-            "결제 완료. 영화관의 좌석 확정을 기다립니다…",
-            "Paid. Waiting for the cinema to confirm the seats…",
-        ),
-        "checkout.waiting_cinema": (
-            (
-                "영화관 응답을 기다리는 중 — 판매는 안전하게 저장되었고, 티켓은 나중에 "
-                "출력할 수 있습니다. Enter: 계속"
-            ),
-            (
-                "Waiting for the cinema — the sale is safe, you can print the ticket later. "
-                "Enter: continue"
-            ),
-        ),
-        "checkout.completed": ("예매 완료!", "Booking completed!"),
-        "checkout.rejected": (
-            "영화관이 좌석을 거절하여 결제가 환불되었습니다. Esc: 좌석 다시 고르기",
-            "The cinema refused the seats; the payment was refunded. Esc: choose seats again",
-        ),
-        "checkout.busy": ("결제가 진행 중입니다. 잠시 기다리세요.", "A payment is in progress; please wait."),
-        "checkout.price_error": ("금액을 계산할 수 없습니다: {error}", "Cannot price this: {error}"),
-        "key.checkout_pay": ("결제", "Pay"),
-        "key.pay_cash": ("현금 결제", "Pay cash"),
-        "key.pay_card": ("카드 결제", "Pay by card"),
-        "key.cash_exact": ("받은 금액 = 합계", "Exact cash"),
-        "key.cash_round_up": ("받은 금액 올림", "Round cash up"),
-        "key.ticket_type": ("권종", "Ticket type"),
-    }
-)
 
 #: Ticket types in the order the backend deals them to seats (see ``backend.pricing``).
 TYPE_ORDER = ("adult", "youth", "senior")

@@ -17,18 +17,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from cinema_tui.i18n import register
-
-register(
-    {
-        "confirm.title": ("확인", "Please confirm"),
-        "confirm.yes": ("예 (Y)", "Yes (Y)"),
-        "confirm.no": ("아니요 (N)", "No (N)"),
-        "key.confirm_yes": ("예", "Yes"),
-        "key.confirm_no": ("아니요", "No"),
-    }
-)
-
 
 class ConfirmScreen(ModalScreen[bool]):
     """Ask a question; dismiss with True for yes and False for no."""

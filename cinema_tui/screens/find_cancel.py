@@ -33,7 +33,6 @@ from backend.views import Booking
 from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.format import fit
-from cinema_tui.i18n import register
 from cinema_tui.screens.booking_detail import (
     hall_of,
     payment_text,
@@ -46,102 +45,6 @@ from cinema_tui.screens.confirm import ConfirmScreen
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.status_line import ServiceStatusLine
 from cinema_tui.widgets.timeline import reason_text, tickets_text
-
-register(
-    {
-        "find.heading": ("예매 조회 · 취소", "Find a booking · cancel"),
-        "find.label": ("예매번호 또는 전화번호", "Booking code or phone"),
-        "find.placeholder": ("예: K7M2QX 또는 010-1234-5678", "e.g. K7M2QX or 010-1234-5678"),
-        "find.hint": (
-            "Enter: 조회  x: 취소  r: 재발권  t: 기록  /: 검색창  Esc: 뒤로",
-            "Enter: find  x: cancel  r: reprint  t: timeline  /: search  Esc: back",
-        ),
-        "find.empty": (
-            "예매번호나 전화번호를 입력하세요.",
-            "Type a booking code or a phone number.",
-        ),
-        "find.searching": ("찾는 중…", "Searching…"),
-        "find.malformed": (
-            (
-                "“{text}”은(는) 예매번호(영문·숫자 6자리, 예: K7M2QX)나 "
-                "전화번호(예: 010-1234-5678)가 아닙니다."
-            ),
-            (
-                "“{text}” is neither a booking code (6 letters and digits, like K7M2QX) "
-                "nor a phone number (like 010-1234-5678)."
-            ),
-        ),
-        "find.not_found": ("예매번호 {code}인 예매가 없습니다.", "No booking has the code {code}."),
-        "find.no_phone": ("{phone} 번호로 된 예매가 없습니다.", "No booking for {phone}."),
-        "find.found": ("예매 {code}을(를) 찾았습니다.", "Found booking {code}."),
-        "find.several": (
-            "{phone} 번호로 된 예매 {n}건: 골라서 Enter를 누르세요.",
-            "{n} bookings for {phone}: choose one and press Enter.",
-        ),
-        "find.col.code": ("번호", "Code"),
-        "find.col.sold": ("판매", "Sold"),
-        "find.col.film": ("영화", "Film"),
-        "find.col.show": ("상영", "Show"),
-        "find.col.seats": ("좌석", "Seats"),
-        "find.col.status": ("상태", "Status"),
-        "find.f.code": ("예매번호", "Code"),
-        "find.f.status": ("상태", "Status"),
-        "find.f.film": ("영화", "Film"),
-        "find.f.show": ("상영", "Show"),
-        "find.f.seats": ("좌석", "Seats"),
-        "find.f.tickets": ("티켓", "Tickets"),
-        "find.f.amount": ("금액", "Amount"),
-        "find.f.payment": ("결제", "Payment"),
-        "find.f.phone": ("전화", "Phone"),
-        "find.f.sold": ("판매", "Sold"),
-        "find.f.refunded": ("환불", "Refunded"),
-        "find.f.reason": ("사유", "Reason"),
-        "find.button.cancel": ("예매 취소 (X)", "Cancel booking (X)"),
-        "find.button.reprint": ("티켓 재발권 (R)", "Reprint ticket (R)"),
-        "find.button.timeline": ("진행 기록 (T)", "Timeline (T)"),
-        "find.confirm": (
-            (
-                "예매 {code}을(를) 취소할까요?\n{film} · {show} · 좌석 {seats}\n"
-                "{amount}을(를) 환불하고 좌석을 반환합니다."
-            ),
-            (
-                "Cancel booking {code}?\n{film} · {show} · seats {seats}\n"
-                "{amount} will be refunded and the seats released."
-            ),
-        ),
-        "find.confirm_title": ("예매 취소 확인", "Cancel this booking?"),
-        "find.cancelling": (
-            "예매 {code} 취소 중… 환불하고 좌석을 반환합니다.",
-            "Cancelling {code}… refunding and releasing the seats.",
-        ),
-        "find.kept": ("예매 {code}은(는) 그대로 유지됩니다.", "Booking {code} was kept."),
-        "find.cancelled": ("취소 완료 — {amount} 환불", "Cancelled — refunded {amount}"),
-        "find.releasing": (
-            "{amount} 환불 완료. 영화관 시스템이 돌아오면 좌석이 반환됩니다.",
-            "Refunded {amount}; the cinema will release the seats when it is back.",
-        ),
-        "find.refund_waiting": (
-            "취소 접수됨. 결제 시스템이 돌아오면 {amount}이(가) 환불되고 좌석이 반환됩니다.",
-            (
-                "Cancellation accepted; {amount} will be refunded and the seats released when "
-                "payment is back."
-            ),
-        ),
-        "find.cancel_other": ("취소 요청 후 상태: {status}", "After the cancellation: {status}"),
-        "find.no_ticket": (
-            "티켓 화면을 아직 사용할 수 없습니다.",
-            "The ticket screen is not available yet.",
-        ),
-        "find.no_reprint": (
-            "결제된 예매만 티켓을 다시 뽑을 수 있습니다.",
-            "Only paid bookings have a ticket to reprint.",
-        ),
-        "key.cancel_booking": ("예매 취소", "Cancel booking"),
-        "key.reprint": ("재발권", "Reprint"),
-        "key.timeline": ("진행 기록", "Timeline"),
-        "key.search": ("검색창", "Search box"),
-    }
-)
 
 #: Statuses that have a ticket to print again.
 PRINTABLE = frozenset({"PAID", "COMPLETED"})

@@ -8,18 +8,6 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from cinema_tui.i18n import register
-
-register(
-    {
-        "help.title": ("도움말 — 키 안내 (Esc: 닫기)", "Help — keys (Esc: close)"),
-        "help.everywhere": ("어디서나", "Everywhere"),
-        "help.key": ("키", "Key"),
-        "help.action": ("동작", "Action"),
-        "help.palette": ("명령 팔레트: 모든 동작 검색", "Command palette: search every action"),
-    }
-)
-
 
 def _describe(binding: Binding) -> str:
     return binding.description or binding.action

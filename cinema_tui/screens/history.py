@@ -32,42 +32,10 @@ from backend.views import Booking
 from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.format import fit
-from cinema_tui.i18n import register, weekday
+from cinema_tui.i18n import weekday
 from cinema_tui.screens.booking_detail import BookingDetailScreen, status_text, title_of
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.status_line import ServiceStatusLine
-
-register(
-    {
-        "history.heading": ("판매 내역", "Sales history"),
-        "history.all_statuses": ("모든 상태", "All statuses"),
-        "history.all_days": ("모든 날짜", "All days"),
-        "history.today": ("오늘", "today"),
-        "history.phone": ("전화번호 (전체 또는 일부)", "Phone (whole or part)"),
-        "history.count": (
-            "{n}건 · 판매 {sold} · 환불 {refunded}",
-            "{n} booking(s) · sold {sold} · refunded {refunded}",
-        ),
-        "history.limit": (" (최근 {n}건만 표시)", " (latest {n} shown)"),
-        "history.bad_phone": (
-            "전화번호에는 숫자 0–9만 입력하세요 (예: 010-1234-5678 또는 뒤 4자리).",
-            "A phone filter takes the digits 0–9 only (like 010-1234-5678, or the last 4 digits).",
-        ),
-        "history.empty": ("조건에 맞는 예매가 없습니다.", "No booking matches these filters."),
-        "history.hint": (
-            "Enter: 상세 기록   Tab: 필터 이동   Esc: 뒤로",
-            "Enter: timeline   Tab: filters ⇄ table   Esc: back",
-        ),
-        "history.col.code": ("번호", "Code"),
-        "history.col.sold": ("판매 시각", "Sold"),
-        "history.col.film": ("영화", "Film"),
-        "history.col.show": ("상영", "Show"),
-        "history.col.seats": ("좌석", "Seats"),
-        "history.col.amount": ("금액", "Amount"),
-        "history.col.status": ("상태", "Status"),
-        "key.refresh": ("새로 고침", "Refresh"),
-    }
-)
 
 #: The filterable statuses, in the order a clerk looks for them.
 STATUSES = (

@@ -18,32 +18,9 @@ from textual.widgets import DataTable, Static, Tab, Tabs
 
 from backend.views import ShowtimeSummary
 from cinema_tui.format import hhmm
-from cinema_tui.i18n import register, weekday
+from cinema_tui.i18n import weekday
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.status_line import ServiceStatusLine
-
-register(
-    {
-        "now.heading": ("상영 시간표", "Now showing"),
-        "now.today": ("오늘", "Today"),
-        "now.col.time": ("시간", "Time"),
-        "now.col.film": ("영화", "Film"),
-        "now.col.runtime": ("상영", "Runs"),
-        "now.col.hall": ("관", "Hall"),
-        "now.col.occupancy": ("좌석 현황", "Occupancy"),
-        "now.col.free": ("잔여", "Free"),
-        "now.started": ("시작됨", "started"),
-        "now.soldout": ("매진", "sold out"),
-        "now.starting": ("매표소를 여는 중입니다. 잠시만 기다리세요.", "The box office is opening; one moment."),
-        "now.hint": (
-            "Enter: 좌석 선택   [ ]: 날짜 이동   F3: 예매 조회   F4: 내역   F1: 도움말",
-            "Enter: choose seats   [ ]: change day   F3: find   F4: history   F1: help",
-        ),
-        "key.prev_day": ("이전 날짜", "Previous day"),
-        "key.next_day": ("다음 날짜", "Next day"),
-        "key.choose_show": ("좌석 선택", "Choose seats"),
-    }
-)
 
 RATING_STYLE = {"ALL": "green", "12": "cyan", "15": "yellow", "18": "bold red"}
 

@@ -33,7 +33,7 @@ from backend.errors import BoxOfficeError, SeatUnavailable
 from backend.views import HoldInfo, SeatMap, SeatState, ShowtimeSummary
 from cinema_tui.format import hhmm
 from cinema_tui.format import seats as seat_list
-from cinema_tui.i18n import register, weekday
+from cinema_tui.i18n import weekday
 from cinema_tui.widgets.seat_map import (
     SELECTABLE,
     SeatMapWidget,
@@ -47,76 +47,6 @@ try:  # the footer that speaks the clerk's language, where the app has it
     from cinema_tui.widgets.footer import LocalFooter as _Footer
 except ImportError:  # pragma: no cover
     from textual.widgets import Footer as _Footer
-
-register(
-    {
-        "screen.seat_select": ("좌석 선택", "Choose seats"),
-        "seat.heading": ("좌석 선택", "Choose seats"),
-        "seat.hint": (
-            "←↑↓→ 이동  Home/End 줄 끝  Space 선택  Del 모두 해제  1-9 추천석  Enter 결제",
-            "Arrows move  Home/End row ends  Space select  Del clear  1-9 best  Enter pay",
-        ),
-        "seat.when": ("{date} ({weekday}) {time}", "{weekday} {date} {time}"),
-        "seat.cursor": ("커서 {seat}", "Cursor {seat}"),
-        "seat.kind.standard": ("일반석", "standard"),
-        "seat.kind.premium": ("프리미엄석", "premium"),
-        "seat.kind.wheelchair": ("휠체어석", "wheelchair"),
-        "seat.selected": ("선택 좌석: {seats}", "Selected: {seats}"),
-        "seat.none": ("없음", "none"),
-        "seat.price": ("{n}석 · {total} (성인)", "{n} seats · {total} (adult)"),
-        "seat.price.one": ("1석 · {total} (성인)", "1 seat · {total} (adult)"),
-        "seat.price.none": ("좌석을 고르세요", "Choose seats"),
-        "seat.hold.left": ("선점 {time} 남음", "Held for {time}"),
-        "seat.hold.holding": ("좌석 선점 중…", "Holding seats…"),
-        "seat.hold.none": ("선점 없음", "No seats held"),
-        "seat.hold.expired": ("선점 시간 만료", "Hold expired"),
-        "seat.expired": (
-            "좌석 선점 시간이 지나 선택이 해제되었습니다. 좌석을 다시 고르세요.",
-            "The hold ran out and the selection was cleared. Choose the seats again.",
-        ),
-        "seat.refused.held": (
-            "{seat} 좌석은 다른 곳에서 선점 중입니다.",
-            "Seat {seat} is being held elsewhere.",
-        ),
-        "seat.refused.sold": (
-            "{seat} 좌석은 이미 판매되었습니다.",
-            "Seat {seat} is already sold.",
-        ),
-        "seat.refused.blocked": (
-            "{seat} 좌석은 사용할 수 없습니다.",
-            "Seat {seat} is out of service.",
-        ),
-        "seat.too_many": (
-            "한 번에 최대 {n}석까지 선택할 수 있습니다.",
-            "At most {n} seat(s) can be chosen at once.",
-        ),
-        "seat.no_block": (
-            "나란히 붙은 빈 좌석 {n}개가 없습니다.",
-            "There are no {n} free seats side by side.",
-        ),
-        "seat.choose_first": ("먼저 좌석을 고르세요.", "Choose seats first."),
-        "seat.no_checkout": (
-            "결제 화면을 아직 열 수 없습니다.",
-            "The checkout screen is not available yet.",
-        ),
-        "seat.live_paused": (
-            "좌석 현황을 받을 수 없습니다. 다시 연결 중…",
-            "Live seat updates are paused. Reconnecting…",
-        ),
-        "key.seat_left": ("왼쪽 좌석", "Seat left"),
-        "key.seat_right": ("오른쪽 좌석", "Seat right"),
-        "key.seat_up": ("앞 줄", "Row forward"),
-        "key.seat_down": ("뒷 줄", "Row back"),
-        "key.seat_row_start": ("줄의 처음", "Start of row"),
-        "key.seat_row_end": ("줄의 끝", "End of row"),
-        "key.toggle_seat": ("선택", "Select"),
-        "key.clear_seats": ("선택 모두 해제", "Clear selection"),
-        "key.seat_checkout": ("결제", "Checkout"),
-        "key.seat_back": ("뒤로", "Back"),
-        "key.best_seats": ("추천석", "Best seats"),
-        **{f"key.best_{n}": (f"추천석 {n}석", f"Best {n} together") for n in range(2, 10)},
-    }
-)
 
 #: The seat states a clerk may not take, and what to say.
 _REFUSED = {"held": "seat.refused.held", "sold": "seat.refused.sold",

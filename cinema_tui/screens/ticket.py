@@ -28,38 +28,9 @@ from backend.private_files import private_directory, write_private_text
 from backend.views import Booking
 from cinema_tui.app_text import AppText
 from cinema_tui.format import fit, hhmm
-from cinema_tui.i18n import has, register, weekday
+from cinema_tui.i18n import has, weekday
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.qr import QRCode, qr_lines
-
-register(
-    {
-        "screen.ticket": ("티켓", "Ticket"),
-        "ticket.heading": ("티켓", "Ticket"),
-        "ticket.code": ("예매번호", "Booking code"),
-        "ticket.film": ("영화", "Film"),
-        "ticket.hall": ("상영관", "Hall"),
-        "ticket.starts": ("상영 시작", "Starts"),
-        "ticket.seats": ("좌석", "Seats"),
-        "ticket.types": ("권종", "Tickets"),
-        "ticket.amount": ("금액", "Amount"),
-        "ticket.refunded": ("환불 {amount}", "refunded {amount}"),
-        "ticket.payment": ("결제", "Payment"),
-        "ticket.cash": ("현금", "Cash"),
-        "ticket.cash_detail": ("현금 {tendered} 받음 · 거스름돈 {change}", "Cash {tendered} · change {change}"),
-        "ticket.numbers": ("티켓 번호", "Ticket no."),
-        "ticket.numbers_pending": ("영화관 확정 후 발급", "issued when the cinema confirms"),
-        "ticket.phone": ("휴대폰", "Phone"),
-        "ticket.status": ("상태", "Status"),
-        "ticket.id": ("예매 ID", "Booking ID"),
-        "ticket.hint": ("S: 텍스트로 저장   Enter/Esc: 완료", "S: save as text   Enter/Esc: done"),
-        "ticket.saved": ("티켓을 저장했습니다: {path}", "Ticket saved: {path}"),
-        "ticket.file_title": ("행복 Cinema 티켓", "행복 Cinema ticket"),
-        "ticket.scan": ("예매번호 QR", "QR: booking code"),
-        "key.save_ticket": ("텍스트로 저장", "Save as text"),
-        "key.ticket_done": ("완료", "Done"),
-    }
-)
 
 LABEL_CELLS = 11
 

@@ -15,25 +15,6 @@ from textual.widgets import Static
 
 from backend.views import Booking, TimelineStep
 from cinema_tui.app_text import AppText
-from cinema_tui.i18n import register
-
-register(
-    {
-        "progress.title": ("예매 진행", "Booking progress"),
-        "progress.SeatsHeld": ("좌석 선점", "Seats held"),
-        "progress.BookingRequested": ("예매 요청", "Requested"),
-        "progress.PaymentCaptured": ("결제 승인", "Payment captured"),
-        "progress.BookingPaid": ("결제 완료", "Paid"),
-        "progress.SeatsConfirmed": ("영화관 좌석 확정", "Cinema confirmed"),
-        "progress.BookingCompleted": ("예매 완료", "Completed"),
-        "progress.PaymentRefused": ("결제 거절", "Payment refused"),
-        "progress.BookingFailed": ("예매 실패", "Booking failed"),
-        "progress.SeatsRejected": ("영화관 거절", "Cinema refused"),
-        "progress.BookingRejected": ("거절·환불됨", "Rejected, refunded"),
-        "progress.id": ("ID", "ID"),
-        "progress.waiting_id": ("(결제 요청 중)", "(asking payment)"),
-    }
-)
 
 #: The happy path, in order, with the service that normally reports each step.
 STEPS: tuple[tuple[str, str], ...] = (

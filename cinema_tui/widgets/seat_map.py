@@ -46,21 +46,6 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from backend.views import SeatMap, SeatState
-from cinema_tui.i18n import register
-
-register(
-    {
-        "seat.screen": ("스크린", "SCREEN"),
-        "seat.legend.free": ("빈 좌석", "free"),
-        "seat.legend.premium": ("프리미엄", "premium"),
-        "seat.legend.wheelchair": ("휠체어석", "wheelchair"),
-        "seat.legend.selected": ("선택", "selected"),
-        "seat.legend.held": ("선점됨", "held"),
-        "seat.legend.sold": ("판매됨", "sold"),
-        "seat.legend.blocked": ("사용 불가", "blocked"),
-        "seat.loading": ("좌석 배치를 불러오는 중…", "Loading the seat map…"),
-    }
-)
 
 #: Display state -> (symbol, colour). The order is the legend's order.
 SYMBOLS: dict[str, tuple[str, str]] = {

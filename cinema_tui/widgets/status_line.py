@@ -13,20 +13,6 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from backend.api import SERVICE_NAMES, BreakerSnapshot, ServiceHealth
-from cinema_tui.i18n import register
-
-register(
-    {
-        "breaker.open": ("⚡ 결제 차단 중 ({seconds}초)", "⚡ payment paused ({seconds} s)"),
-        "breaker.half_open": ("⚡ 결제 시험 재개", "⚡ payment on trial"),
-        "status.gave_up": (
-            "{service} 서비스가 계속 멈춰서 자동 재시작을 중단했습니다. 운영 화면(F5)에서 "
-            "원인을 확인하고 다시 시작하세요.",
-            "The {service} service kept failing, so it is no longer restarted automatically. "
-            "Check the cause on the Ops screen (F5) and start it again.",
-        ),
-    }
-)
 
 SYMBOLS = {
     "ready": ("●", "green"),
