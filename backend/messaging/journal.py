@@ -26,7 +26,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
 from backend.messaging.envelope import Envelope
-from backend.messaging.messages import ROUTES, Message
+from backend.messaging.messages import Message
+from backend.messaging.routes import ROUTES
 from backend.storage import SQL, Rows, in_list, run
 
 

@@ -1,15 +1,25 @@
-"""The message types services exchange, and who receives each.
+"""The message types services exchange: the one contract between them.
 
 This module is the only thing services share: no service imports another's code or
-reads another's tables. Commands are imperative (``RequestRefund``) and have exactly one
-receiver; events are past tense (``BookingPaid``) and may have several. ``ROUTES`` is the
-subscription table the journal consults when a message is emitted, so deliveries are
-decided in the same transaction as the state change that produced them.
+reads another's tables. The types come in two families, kept apart so the rules about
+receivers can be checked (``tests/test_message_contract.py``):
+
+* a ``Command`` is imperative (``RequestRefund``) and has exactly one receiver, the
+  service asked to do it;
+* an ``Event`` is past tense (``BookingPaid``): something happened, and any number of
+  services may want to know.
+
+Who receives a type is not written here: it is whoever handles it (a service method
+marked ``@handles(BookingPaid)``, see ``handlers.py``), and ``routes.ROUTES`` derives the
+table from those marks. A type is stored in the journal under its class name, so a
+class keeps its name for as long as data written with it may be read (the journal on
+disk, the v0.1.0 fixture).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 RESERVATION = "reservation"
 PAYMENT = "payment"
@@ -19,7 +29,15 @@ SERVICES = (RESERVATION, PAYMENT, CINEMA, INFORMATION)
 
 
 class Message:
-    """Marker base of every durable message payload."""
+    """Marker base of every durable message payload (a ``Command`` or an ``Event``)."""
+
+
+class Command(Message):
+    """An order to one service: imperative, exactly one receiver."""
+
+
+class Event(Message):
+    """A fact one service announces: past tense, any number of receivers."""
 
 
 _REGISTRY: dict[str, type[Message]] = {}
@@ -27,6 +45,8 @@ _REGISTRY: dict[str, type[Message]] = {}
 
 def register(cls: type[Message]) -> type[Message]:
     """Class decorator: make a message type known by its name (for reading the journal)."""
+    if not (issubclass(cls, Command) or issubclass(cls, Event)):
+        raise TypeError(f"{cls.__name__} must be a Command or an Event")
     _REGISTRY[cls.__name__] = cls
     return cls
 
@@ -36,12 +56,22 @@ def message_class(name: str) -> type[Message]:
     return _REGISTRY[name]
 
 
+def message_types() -> tuple[type[Message], ...]:
+    """Every message type, in the order they are declared here."""
+    return tuple(_REGISTRY.values())
+
+
+def is_message_type(cls: object) -> bool:
+    """Is ``cls`` one of the registered message types (not merely a subclass of one)?"""
+    return isinstance(cls, type) and _REGISTRY.get(cls.__name__) is cls
+
+
 # --- reservation ------------------------------------------------------------------------
 
 
 @register
 @dataclass(frozen=True, slots=True)
-class SeatsHeld(Message):
+class SeatsHeld(Event):
     """A clerk took a hold on seats; they are unavailable until sold, released or expired."""
 
     hold_id: str
@@ -52,7 +82,7 @@ class SeatsHeld(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class HoldReleased(Message):
+class HoldReleased(Event):
     """A hold ended without a sale (released by the clerk, or expired)."""
 
     hold_id: str
@@ -63,7 +93,7 @@ class HoldReleased(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class BookingRequested(Message):
+class BookingRequested(Event):
     """A booking was started on a hold and is waiting for payment."""
 
     booking_id: str
@@ -79,7 +109,7 @@ class BookingRequested(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class BookingPaid(Message):
+class BookingPaid(Event):
     """Payment for a booking was captured; the cinema is asked to confirm its seats."""
 
     booking_id: str
@@ -92,7 +122,7 @@ class BookingPaid(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class BookingFailed(Message):
+class BookingFailed(Event):
     """A booking ended before any money was kept (declined, voided, hold lost)."""
 
     booking_id: str
@@ -102,7 +132,7 @@ class BookingFailed(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class BookingCompleted(Message):
+class BookingCompleted(Event):
     """The cinema confirmed the seats of a paid booking: the sale is final."""
 
     booking_id: str
@@ -114,7 +144,7 @@ class BookingCompleted(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class RequestRefund(Message):
+class RequestRefund(Command):
     """Command to payment: give back the money of a booking (cancel or compensation)."""
 
     booking_id: str
@@ -124,7 +154,7 @@ class RequestRefund(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class CancellationRequested(Message):
+class CancellationRequested(Event):
     """The clerk asked to cancel a booking; refund and release follow."""
 
     booking_id: str
@@ -133,7 +163,7 @@ class CancellationRequested(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class ReleaseSeats(Message):
+class ReleaseSeats(Command):
     """Command to the cinema: take back the seats of a refunded booking."""
 
     booking_id: str
@@ -144,7 +174,7 @@ class ReleaseSeats(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class BookingCancelled(Message):
+class BookingCancelled(Event):
     """Refund done and seats released: the booking is cancelled."""
 
     booking_id: str
@@ -155,7 +185,7 @@ class BookingCancelled(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class BookingRejected(Message):
+class BookingRejected(Event):
     """The cinema refused a paid booking; the money is refunded and the seats freed."""
 
     booking_id: str
@@ -167,7 +197,7 @@ class BookingRejected(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class PaymentOutcomeUnknown(Message):
+class PaymentOutcomeUnknown(Event):
     """Payment did not answer in time; the outcome is being reconciled by its key."""
 
     booking_id: str
@@ -179,7 +209,7 @@ class PaymentOutcomeUnknown(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class PaymentCaptured(Message):
+class PaymentCaptured(Event):
     """Money was taken for a booking."""
 
     booking_id: str
@@ -194,7 +224,7 @@ class PaymentCaptured(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class PaymentRefused(Message):
+class PaymentRefused(Event):
     """A payment attempt for a booking was declined or voided; nothing was taken."""
 
     booking_id: str
@@ -203,7 +233,7 @@ class PaymentRefused(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class PaymentRefunded(Message):
+class PaymentRefunded(Event):
     """The money of a booking was given back."""
 
     booking_id: str
@@ -217,7 +247,7 @@ class PaymentRefunded(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class SeatsConfirmed(Message):
+class SeatsConfirmed(Event):
     """The cinema issued tickets for a paid booking's seats."""
 
     booking_id: str
@@ -228,7 +258,7 @@ class SeatsConfirmed(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class SeatsRejected(Message):
+class SeatsRejected(Event):
     """The cinema refused a paid booking (cancelled show, blocked seat...)."""
 
     booking_id: str
@@ -239,7 +269,7 @@ class SeatsRejected(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class SeatsReleased(Message):
+class SeatsReleased(Event):
     """The cinema took back a booking's seats (cancellation)."""
 
     booking_id: str
@@ -249,7 +279,7 @@ class SeatsReleased(Message):
 
 @register
 @dataclass(frozen=True, slots=True)
-class SeatsBlocked(Message):
+class SeatsBlocked(Event):
     """The cinema took seats of a show out of service (``blocked``) or back into it."""
 
     show_id: str
@@ -257,25 +287,11 @@ class SeatsBlocked(Message):
     blocked: bool = True
 
 
-#: Who receives each message type. Decided at emit time and written with the message.
-ROUTES: dict[str, tuple[str, ...]] = {
-    "SeatsHeld": (INFORMATION,),
-    "HoldReleased": (INFORMATION,),
-    "BookingRequested": (INFORMATION,),
-    "BookingPaid": (CINEMA, INFORMATION),
-    "BookingFailed": (INFORMATION,),
-    "BookingCompleted": (INFORMATION,),
-    "RequestRefund": (PAYMENT,),
-    "CancellationRequested": (INFORMATION,),
-    "ReleaseSeats": (CINEMA,),
-    "BookingCancelled": (INFORMATION,),
-    "BookingRejected": (INFORMATION,),
-    "PaymentCaptured": (INFORMATION,),
-    "PaymentRefused": (INFORMATION,),
-    "PaymentRefunded": (RESERVATION, INFORMATION),
-    "SeatsConfirmed": (RESERVATION, INFORMATION),
-    "SeatsRejected": (RESERVATION, INFORMATION),
-    "SeatsReleased": (RESERVATION, INFORMATION),
-    "SeatsBlocked": (RESERVATION, INFORMATION),
-    "PaymentOutcomeUnknown": (INFORMATION,),
-}
+def __getattr__(name: str) -> Any:
+    """``ROUTES`` is derived from the services' handlers (``routes.py``), which import this
+    module: it is looked up there on first use, so importing a message stays cheap."""
+    if name == "ROUTES":
+        from backend.messaging.routes import ROUTES
+
+        return ROUTES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

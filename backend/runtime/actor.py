@@ -1,18 +1,19 @@
 """An actor: a named task with a bounded mailbox, reached only by ``tell`` and ``ask``.
 
-Two kinds of mail arrive. *Deliveries* are durable messages from other services; they
-are applied in batches, one batch at a time, so a service's state changes in the order
-its mail arrived. *Asks* are requests with a reply and a deadline (the gateway asking
-reservation to book, reservation asking payment to authorise); each is answered in the
-asker's own task, up to ``ask_concurrency`` at once, because an ask may itself wait on
-another service and must not stall the mailbox (and a hop through a queue and a task of
-the actor's costs a turn of the event loop; see ``Actor.ask``). Correctness never rests
-on the order of asks: it rests on each handler's transaction and the database's unique
-constraints.
+It is reached in two ways. *Deliveries* are durable messages from other services, put
+in the mailbox with ``tell`` (by the dispatcher); the run loop applies them in batches,
+one batch at a time, so a service's state changes in the order its mail arrived. *Asks*
+are requests with a reply and a deadline (the gateway asking reservation to book,
+reservation asking payment to authorise); they never enter the mailbox: each is answered
+in the asker's own task, up to ``ask_concurrency`` at once, because an ask may itself
+wait on another service and must not stall the deliveries (and a hop through a queue
+and a task of the actor's costs a turn of the event loop; see ``Actor.ask``).
+Correctness never rests on the order of asks: it rests on each handler's transaction
+and the database's unique constraints.
 
-The mailbox is bounded: a full mailbox (asks in flight count against it) refuses with
-``Busy`` instead of growing without limit. The run loop beats a heartbeat that the
-supervisor watches.
+The mailbox is bounded: a full mailbox refuses with ``Busy`` instead of growing without
+limit, and asks in flight count against the same bound. The run loop beats a heartbeat
+that the supervisor watches.
 """
 
 from __future__ import annotations
@@ -40,14 +41,6 @@ class ActorState(str, enum.Enum):
     STOPPING = "stopping"
     RESTARTING = "restarting"
     FAILED = "failed"  # the supervisor gave up restarting it
-
-
-@dataclass(slots=True)
-class Ask:
-    """A request waiting for a reply."""
-
-    request: Any
-    reply: asyncio.Future[Any]
 
 
 @dataclass(slots=True)
@@ -84,7 +77,7 @@ class Actor:
         self.mailbox_size = mailbox_size
         self.ask_concurrency = ask_concurrency
         self.state = ActorState.STOPPED
-        self.mailbox: asyncio.Queue[Ask | Deliver] = asyncio.Queue(mailbox_size)
+        self.mailbox: asyncio.Queue[Deliver] = asyncio.Queue(mailbox_size)
         self.handled = 0
         self.last_error: str | None = None
         self.last_beat = 0.0
@@ -92,7 +85,6 @@ class Actor:
         self.busy_since: float | None = None
         self.crashed: asyncio.Event = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
-        self._ask_tasks: set[asyncio.Task[None]] = set()
         self._ask_slots = asyncio.Semaphore(ask_concurrency)
         #: Asks being answered now (in their callers' tasks); see ``ask``.
         self._asking = 0
@@ -140,8 +132,7 @@ class Actor:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
-            if (self.mailbox.empty() and not self._ask_tasks and not self._asking
-                    and self.busy_since is None):
+            if self.mailbox.empty() and not self._asking and self.busy_since is None:
                 return True
             await asyncio.sleep(0.01)
         return False
@@ -150,6 +141,13 @@ class Actor:
         """How long the run loop has been stuck on its current mail (0 when it is not)."""
         return 0.0 if self.busy_since is None else now - self.busy_since
 
+    def crash(self, reason: str) -> None:
+        """Fault injection: crash the run loop now, as a bug would (the supervisor restarts
+        it). Nothing happens to an actor that is not running."""
+        if self.state is ActorState.READY:
+            self.last_error = reason
+            self.crashed.set()
+
     def declare_hung(self, seconds: float) -> None:
         """The supervisor's watchdog found the loop stuck: treat it as a crash."""
         self.last_error = f"hung: no progress for {seconds:.0f} s"
@@ -157,7 +155,11 @@ class Actor:
         self.crashed.set()
 
     async def stop(self, *, state: ActorState = ActorState.STOPPED) -> None:
-        """Stop taking mail, finish nothing further, give back what the mailbox held."""
+        """Stop taking mail, finish nothing further, give back what the mailbox held.
+
+        Asks in flight run in their callers' tasks and are not cancelled here; one that
+        then fails on the closed store fails with the "unavailable" error (see ``ask``).
+        """
         if self.state in (ActorState.STOPPED, ActorState.FAILED) and self._loop_task is None:
             self._set_state(state)
             return
@@ -166,10 +168,6 @@ class Actor:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-        for t in list(self._ask_tasks):
-            t.cancel()
-        if self._ask_tasks:
-            await asyncio.gather(*self._ask_tasks, return_exceptions=True)
         self._drain_mailbox()
         try:
             await self.on_stop()
@@ -177,14 +175,10 @@ class Actor:
             self._set_state(state)
 
     def _drain_mailbox(self) -> None:
-        """Undelivered mail: asks fail fast, deliveries go back to be sent again later."""
+        """Undelivered mail goes back to be sent again later."""
         while not self.mailbox.empty():
             item = self.mailbox.get_nowait()
-            if isinstance(item, Ask):
-                if not item.reply.done():
-                    item.reply.set_exception(self.unavailable())
-            else:
-                item.settle(item.claimed, False)
+            item.settle(item.claimed, False)
 
     def unavailable(self) -> ServiceUnavailable:
         """The error a caller gets when this actor cannot take requests."""
@@ -195,7 +189,7 @@ class Actor:
 
     # --- mail ---------------------------------------------------------------------------
 
-    def tell(self, item: Ask | Deliver) -> None:
+    def tell(self, item: Deliver) -> None:
         """Put mail in the mailbox now, or refuse with ``Busy`` if it is full."""
         if self.state is not ActorState.READY:
             raise self.unavailable()
@@ -269,16 +263,9 @@ class Actor:
                 else:
                     item = self.mailbox.get_nowait()
                 self.last_beat = self.clock.monotonic()
-                if isinstance(item, Ask):
-                    await self._spawn_ask(item)
-                    continue
                 batch = [item]
                 while len(batch) < self.batch_size and not self.mailbox.empty():
-                    nxt = self.mailbox.get_nowait()
-                    if isinstance(nxt, Ask):
-                        await self._spawn_ask(nxt)
-                    else:
-                        batch.append(nxt)
+                    batch.append(self.mailbox.get_nowait())
                 self.busy_since = self.clock.monotonic()
                 try:
                     await self.handle_deliveries(batch)
@@ -304,36 +291,6 @@ class Actor:
             self.last_error = f"{type(exc).__name__}: {exc}"
             log.error("actor %s crashed: %s", self.name, self.last_error, exc_info=True)
             self.crashed.set()
-
-    async def _spawn_ask(self, item: Ask) -> None:
-        await self._ask_slots.acquire()
-        task = asyncio.create_task(self._answer(item))
-        self._ask_tasks.add(task)
-        task.add_done_callback(self._ask_tasks.discard)
-
-    async def _answer(self, item: Ask) -> None:
-        try:
-            if item.reply.done():  # the caller gave up before we started
-                return
-            result = await self.handle_ask(item.request)
-        except BoxOfficeError as exc:
-            if not item.reply.done():
-                item.reply.set_exception(exc)
-        except asyncio.CancelledError:
-            if not item.reply.done():
-                item.reply.set_exception(self.unavailable())
-            raise
-        except Exception as exc:
-            self.last_error = f"{type(exc).__name__}: {exc}"
-            log.exception("actor %s failed answering %r", self.name, item.request)
-            if not item.reply.done():
-                item.reply.set_exception(exc)
-        else:
-            if not item.reply.done():
-                item.reply.set_result(result)
-        finally:
-            self.handled += 1
-            self._ask_slots.release()
 
     # --- to override --------------------------------------------------------------------
 

@@ -1,11 +1,15 @@
 """What every service has: an actor, its own store, and idempotent delivery handling.
 
 A service applies a batch of deliveries in one transaction of its own database and
-records each message id as processed in that same transaction. A handler for message
-type ``X`` is the method ``on_X(tx, envelope)``: plain synchronous code that changes
-tables and emits messages, and cannot await anything. If a batch fails, its messages
-are applied one by one; a message that fails twice is dead-lettered (kept, visible,
-retryable) so one poison message cannot stall the service.
+records each message id as processed in that same transaction. A handler is a method
+marked with the types it takes, ``@handles(X)`` (``messaging/handlers.py``), called as
+``handler(tx, envelope)``: plain synchronous code that changes tables and emits
+messages, and cannot await anything. The marks are gathered into the class's
+``handlers`` table when the class is built; the same tables decide who receives each
+type (``messaging/routes.py``).
+
+If a batch fails, its messages are applied one by one; a message that fails twice is
+dead-lettered (kept, visible, retryable) so one poison message cannot stall the service.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from sqlalchemy import Table, select, update
 
@@ -33,7 +37,8 @@ from backend.messaging.journal import (
     from_epoch,
     mark_processed,
 )
-from backend.messaging.messages import message_class
+from backend.messaging.handlers import handler_table, handles  # noqa: F401 - for services
+from backend.messaging.messages import Message, message_class
 from backend.runtime.actor import Actor, Deliver
 from backend.runtime.clock import Clock
 from backend.storage import Store
@@ -63,6 +68,15 @@ class Service(Actor):
 
     #: The service's own tables (the journal's are added).
     tables: list[Table] = []
+    #: Message type -> the name of the method that applies it (from ``@handles``).
+    handlers: ClassVar[dict[type[Message], str]] = {}
+    #: The same by type name, as envelopes carry it.
+    _handler_names: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.handlers = handler_table(cls)
+        cls._handler_names = {kind.__name__: name for kind, name in cls.handlers.items()}
 
     def __init__(
         self,
@@ -242,10 +256,10 @@ class Service(Actor):
             if env.message_id in done:
                 continue
             done.add(env.message_id)
-            handler = getattr(self, f"on_{env.type}", None)
-            if handler is None:
+            name = self._handler_names.get(env.type)
+            if name is None:
                 raise LookupError(f"{self.name} has no handler for {env.type}")
-            handler(tx, env)
+            getattr(self, name)(tx, env)  # on the instance: a replaced handler is used
             fresh.append(env)
         mark_processed(tx.conn, fresh, tx.now_epoch)
 

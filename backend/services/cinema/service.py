@@ -28,7 +28,7 @@ from backend.messaging.messages import (
 )
 from backend.messaging.requests import BlockSeats, CancelShow
 from backend.runtime.clock import Clock
-from backend.services.base import Postman, Service
+from backend.services.base import Postman, Service, handles
 from backend.storage import SQL, in_list
 from backend.services.cinema.model import (
     BLOCKED_SEATS,
@@ -57,6 +57,7 @@ class CinemaService(Service):
 
     # --- deliveries ---------------------------------------------------------------------
 
+    @handles(BookingPaid)
     def on_BookingPaid(self, tx: Tx, env: Envelope) -> None:
         msg: BookingPaid = env.payload  # type: ignore[assignment]
         known = tx.run(_DECISION, {"id": msg.booking_id}).first()
@@ -143,6 +144,7 @@ class CinemaService(Service):
             causation_id=env.message_id,
         )
 
+    @handles(ReleaseSeats)
     def on_ReleaseSeats(self, tx: Tx, env: Envelope) -> None:
         msg: ReleaseSeats = env.payload  # type: ignore[assignment]
         tx.conn.execute(delete(TICKETS).where(TICKETS.c.booking_id == msg.booking_id))

@@ -18,9 +18,14 @@ from sqlalchemy import and_, delete, func, select, update
 
 from backend.messaging.envelope import Envelope
 from backend.messaging.journal import Tx
-from backend.messaging.messages import INFORMATION
+from backend.messaging.messages import (
+    INFORMATION, BookingCancelled, BookingCompleted, BookingFailed, BookingPaid,
+    BookingRejected, BookingRequested, CancellationRequested, HoldReleased, PaymentCaptured,
+    PaymentOutcomeUnknown, PaymentRefunded, PaymentRefused, SeatsBlocked, SeatsConfirmed,
+    SeatsHeld, SeatsRejected, SeatsReleased,
+)
 from backend.runtime.clock import Clock
-from backend.services.base import Postman, Service
+from backend.services.base import Postman, Service, handles
 from backend.services.information.model import BLOCKED_VIEW, BOOKING_VIEW, SEAT_VIEW, TIMELINE
 from backend.services.information.status import STATUS_RANK
 from backend.storage import SQL, in_list, run
@@ -102,18 +107,21 @@ class InformationService(Service):
 
     # --- from reservation ---------------------------------------------------------------
 
+    @handles(SeatsHeld)
     def on_SeatsHeld(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._seats(tx, env, m.show_id, m.seats, "held", m.hold_id)
         tx.facts[("hold", m.hold_id)] = True
         self._timeline(tx, env)
 
+    @handles(HoldReleased)
     def on_HoldReleased(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._free(tx, env, m.show_id, m.seats, m.hold_id)
         tx.facts[("hold", m.hold_id)] = False
         self._timeline(tx, env)
 
+    @handles(BookingRequested)
     def on_BookingRequested(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._booking(
@@ -125,18 +133,22 @@ class InformationService(Service):
         tx.touched.add(m.code)
         tx.facts[("code", m.code)] = m.booking_id
 
+    @handles(PaymentOutcomeUnknown)
     def on_PaymentOutcomeUnknown(self, tx: Tx, env: Envelope) -> None:
         self._booking(tx, env, env.payload.booking_id, "PAYMENT_UNKNOWN")
 
+    @handles(BookingPaid)
     def on_BookingPaid(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._booking(tx, env, m.booking_id, "PAID")
         self._seats(tx, env, m.show_id, m.seats, "sold", m.booking_id)
 
+    @handles(BookingFailed)
     def on_BookingFailed(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._booking(tx, env, m.booking_id, "FAILED", reason=m.reason)
 
+    @handles(BookingCompleted)
     def on_BookingCompleted(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._booking(
@@ -144,14 +156,17 @@ class InformationService(Service):
             completed_at=env.occurred_at.timestamp(),
         )
 
+    @handles(CancellationRequested)
     def on_CancellationRequested(self, tx: Tx, env: Envelope) -> None:
         self._booking(tx, env, env.payload.booking_id, "CANCELLING")
 
+    @handles(BookingCancelled)
     def on_BookingCancelled(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._booking(tx, env, m.booking_id, "CANCELLED")
         self._free(tx, env, m.show_id, m.seats, m.booking_id)
 
+    @handles(BookingRejected)
     def on_BookingRejected(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._booking(tx, env, m.booking_id, "REJECTED", reason=m.reason)
@@ -159,13 +174,16 @@ class InformationService(Service):
 
     # --- from payment -------------------------------------------------------------------
 
+    @handles(PaymentCaptured)
     def on_PaymentCaptured(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._booking(tx, env, m.booking_id, None, brand=m.brand, last4=m.last4, change=m.change)
 
+    @handles(PaymentRefused)
     def on_PaymentRefused(self, tx: Tx, env: Envelope) -> None:
         self._booking(tx, env, env.payload.booking_id, None)
 
+    @handles(PaymentRefunded)
     def on_PaymentRefunded(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._booking(tx, env, m.booking_id, None, refunded_amount=m.amount)
@@ -176,6 +194,7 @@ class InformationService(Service):
             .values(status="RELEASING", status_rank=STATUS_RANK["RELEASING"])
         )
 
+    @handles(SeatsBlocked)
     def on_SeatsBlocked(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         if m.blocked:
@@ -193,10 +212,12 @@ class InformationService(Service):
 
     # --- from the cinema ----------------------------------------------------------------
 
+    @handles(SeatsConfirmed)
     def on_SeatsConfirmed(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         self._booking(tx, env, m.booking_id, None, ticket_numbers=json.dumps(m.tickets))
 
+    @handles(SeatsRejected)
     def on_SeatsRejected(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         tx.conn.execute(  # the saga only takes a rejection of a booking that is merely paid
@@ -206,6 +227,7 @@ class InformationService(Service):
         )
         self._booking(tx, env, m.booking_id, None)
 
+    @handles(SeatsReleased)
     def on_SeatsReleased(self, tx: Tx, env: Envelope) -> None:
         self._booking(tx, env, env.payload.booking_id, None)
 

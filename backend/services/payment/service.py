@@ -30,7 +30,7 @@ from backend.messaging.messages import (
 from backend.messaging.requests import Authorize, PaymentOutcome, ResolvePayment
 from backend.runtime.clock import Clock
 from backend.runtime.pool import WorkerPool
-from backend.services.base import Postman, Service
+from backend.services.base import Postman, Service, handles
 from backend.services.payment.model import PAYMENTS
 from backend.services.payment.simulator import PaymentSimulator, SimulatorKnobs, check_knobs
 from backend.storage import SQL, run
@@ -186,6 +186,7 @@ class PaymentService(Service):
 
     # --- deliveries ---------------------------------------------------------------------
 
+    @handles(RequestRefund)
     def on_RequestRefund(self, tx: Tx, env: Envelope) -> None:
         msg: RequestRefund = env.payload  # type: ignore[assignment]
         row = _by_key(tx.conn, msg.booking_id)

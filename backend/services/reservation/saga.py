@@ -54,3 +54,16 @@ def next_status(status: str, event: str) -> str | None:
 
 def is_terminal(status: str) -> bool:
     return status in TERMINAL
+
+
+def why_not_cancellable(status: str, code: str) -> str:
+    """What the clerk is told when a booking in ``status`` cannot be cancelled."""
+    if status in (CANCELLING, RELEASING, CANCELLED):
+        return f"Booking {code} is already cancelled."
+    if status == FAILED:
+        return f"Booking {code} was never paid, so there is nothing to cancel."
+    if status in (REJECTING, REJECTED):
+        return f"Booking {code} was rejected by the cinema and is refunded automatically."
+    if status in (PAYMENT_PENDING, PAYMENT_UNKNOWN):
+        return f"The payment of booking {code} is still being confirmed; try again in a moment."
+    return f"Booking {code} cannot be cancelled now ({status})."

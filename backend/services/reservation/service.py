@@ -67,7 +67,7 @@ from backend.pricing import quote
 from backend.runtime.actor import Actor
 from backend.runtime.breaker import CircuitBreaker
 from backend.runtime.clock import Clock
-from backend.services.base import Postman, Service
+from backend.services.base import Postman, Service, handles
 from backend.services.payment.simulator import DECLINE_MESSAGES
 from backend.services.reservation import queries as q
 from backend.services.reservation import saga
@@ -435,7 +435,7 @@ class ReservationService(Service):
         moved = self._transition(tx, row.id, "cancel")
         if moved is None:
             raise NotCancellable(
-                _why_not_cancellable(row.status, code),
+                saga.why_not_cancellable(row.status, code),
                 key=f"cancel.{row.status.lower()}", code=code,
             )
         tx.emit(CancellationRequested(booking_id=row.id, code=code), correlation_id=row.id)
@@ -447,6 +447,7 @@ class ReservationService(Service):
 
     # --- deliveries ---------------------------------------------------------------------
 
+    @handles(SeatsConfirmed)
     def on_SeatsConfirmed(self, tx: Tx, env: Envelope) -> None:
         msg: SeatsConfirmed = env.payload  # type: ignore[assignment]
         row = self._transition(tx, msg.booking_id, "confirmed")
@@ -465,6 +466,7 @@ class ReservationService(Service):
             causation_id=env.message_id,
         )
 
+    @handles(SeatsRejected)
     def on_SeatsRejected(self, tx: Tx, env: Envelope) -> None:
         msg: SeatsRejected = env.payload  # type: ignore[assignment]
         row = self._transition(tx, msg.booking_id, "rejected", reason=msg.reason)
@@ -476,6 +478,7 @@ class ReservationService(Service):
             causation_id=env.message_id,
         )
 
+    @handles(PaymentRefunded)
     def on_PaymentRefunded(self, tx: Tx, env: Envelope) -> None:
         msg: PaymentRefunded = env.payload  # type: ignore[assignment]
         row = self._transition(tx, msg.booking_id, "refunded", refunded=True)
@@ -502,6 +505,7 @@ class ReservationService(Service):
                 causation_id=env.message_id,
             )
 
+    @handles(SeatsReleased)
     def on_SeatsReleased(self, tx: Tx, env: Envelope) -> None:
         msg: SeatsReleased = env.payload  # type: ignore[assignment]
         row = self._transition(tx, msg.booking_id, "released")
@@ -516,6 +520,7 @@ class ReservationService(Service):
             causation_id=env.message_id,
         )
 
+    @handles(SeatsBlocked)
     def on_SeatsBlocked(self, tx: Tx, env: Envelope) -> None:
         msg: SeatsBlocked = env.payload  # type: ignore[assignment]
         sql = q.BLOCK_SEAT if msg.blocked else q.UNBLOCK_SEAT
@@ -578,16 +583,5 @@ def _booking_dict(row: Any) -> dict[str, Any] | None:
     data["updated_at"] = from_epoch(data["updated_at"])
     return data
 
-
-def _why_not_cancellable(status: str, code: str) -> str:
-    if status in (saga.CANCELLING, saga.RELEASING, saga.CANCELLED):
-        return f"Booking {code} is already cancelled."
-    if status == saga.FAILED:
-        return f"Booking {code} was never paid, so there is nothing to cancel."
-    if status in (saga.REJECTING, saga.REJECTED):
-        return f"Booking {code} was rejected by the cinema and is refunded automatically."
-    if status in (saga.PAYMENT_PENDING, saga.PAYMENT_UNKNOWN):
-        return f"The payment of booking {code} is still being confirmed; try again in a moment."
-    return f"Booking {code} cannot be cancelled now ({status})."
 
 
