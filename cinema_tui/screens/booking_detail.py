@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import suppress
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -157,20 +158,7 @@ def summary_text(booking: Booking, lang: str, tz: Any) -> Text:
 class BookingDetailScreen(AppText, Screen[None]):
     """A booking's summary and live timeline."""
 
-    DEFAULT_CSS = """
-    BookingDetailScreen #detail-summary {
-        height: 3;
-        padding: 0 1;
-    }
-    BookingDetailScreen #detail-correlation {
-        height: 1;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    BookingDetailScreen #timeline {
-        height: 1fr;
-    }
-    """
+    CSS_PATH = Path(__file__).with_name("booking_detail.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back", id="back")]
 

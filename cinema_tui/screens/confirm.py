@@ -8,6 +8,7 @@ presses the focused one. "No" has the focus at first, so a stray Enter changes n
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -21,36 +22,7 @@ from textual.widgets import Button, Static
 class ConfirmScreen(ModalScreen[bool]):
     """Ask a question; dismiss with True for yes and False for no."""
 
-    DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-    }
-    ConfirmScreen #confirm-box {
-        width: 60;
-        max-width: 76;
-        height: auto;
-        border: thick $warning;
-        background: $surface;
-        padding: 0 1;
-    }
-    ConfirmScreen #confirm-title {
-        text-style: bold;
-        color: $warning;
-        height: 1;
-    }
-    ConfirmScreen #confirm-question {
-        height: auto;
-        margin: 1 0;
-    }
-    ConfirmScreen #confirm-buttons {
-        height: auto;
-        align: center middle;
-    }
-    ConfirmScreen #confirm-buttons Button {
-        margin: 0 2;
-        min-width: 14;
-    }
-    """
+    CSS_PATH = Path(__file__).with_name("confirm.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm_yes"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -58,59 +59,7 @@ class BookingCard(Static, can_focus=True):
 class FindCancelScreen(AppText, Screen[None]):
     """Find by code or phone; cancel (with a question) or reprint."""
 
-    DEFAULT_CSS = """
-    FindCancelScreen #find-bar {
-        height: 1;
-        margin: 1 1 0 1;
-    }
-    FindCancelScreen #find-label {
-        width: auto;
-        padding: 0 1 0 0;
-        text-style: bold;
-    }
-    FindCancelScreen #find-query {
-        width: 1fr;
-    }
-    FindCancelScreen #find-message {
-        height: auto;
-        max-height: 2;
-        padding: 0 1;
-    }
-    FindCancelScreen #find-message.-error {
-        color: $error;
-        text-style: bold;
-    }
-    FindCancelScreen #find-message.-success {
-        color: $success;
-        text-style: bold;
-    }
-    FindCancelScreen #find-message.-busy {
-        color: $warning;
-    }
-    FindCancelScreen #find-results {
-        height: auto;
-        max-height: 5;
-        scrollbar-size-vertical: 1;
-    }
-    FindCancelScreen #found-booking {
-        height: auto;
-        border: round $primary;
-        padding: 0 1;
-    }
-    FindCancelScreen #found-booking:focus {
-        border: round $accent;
-    }
-    FindCancelScreen #find-actions {
-        height: 1;
-        padding: 0 1;
-    }
-    FindCancelScreen #find-actions Button {
-        margin: 0 2 0 0;
-    }
-    FindCancelScreen #find-spacer {
-        height: 1fr;
-    }
-    """
+    CSS_PATH = Path(__file__).with_name("find_cancel.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "cancel_booking", "Cancel booking", id="cancel_booking"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from contextlib import suppress
 from datetime import date, timedelta
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -67,31 +68,7 @@ COUNTED = frozenset({"COMPLETED", "REJECTING", "REJECTED", "CANCELLING", "RELEAS
 class HistoryScreen(AppText, Screen[None]):
     """All bookings with filters; Enter opens one's timeline."""
 
-    DEFAULT_CSS = """
-    HistoryScreen #history-filters {
-        height: 3;
-    }
-    HistoryScreen #history-status {
-        width: 24;
-    }
-    HistoryScreen #history-day {
-        width: 22;
-    }
-    HistoryScreen #history-phone {
-        width: 1fr;
-    }
-    HistoryScreen #history-summary {
-        height: 1;
-        padding: 0 1;
-    }
-    HistoryScreen #history-summary.-error {
-        color: $error;
-    }
-    HistoryScreen #history-table {
-        height: 1fr;
-        scrollbar-size-vertical: 1;
-    }
-    """
+    CSS_PATH = Path(__file__).with_name("history.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="back"),

@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -114,53 +115,7 @@ def resample(
 class OpsScreen(AppText, Screen[None]):
     """Services, breaker, pool, dead letters, and the fault keys."""
 
-    DEFAULT_CSS = """
-    OpsScreen #ops-body {
-        height: 1fr;
-        scrollbar-size-vertical: 1;
-    }
-    OpsScreen .ops-title {
-        height: 1;
-        padding: 0 1;
-        color: $accent;
-        text-style: bold;
-    }
-    OpsScreen #ops-services {
-        height: auto;
-        max-height: 7;
-    }
-    OpsScreen #ops-middle {
-        height: auto;
-    }
-    OpsScreen #ops-breaker {
-        width: 1fr;
-        height: auto;
-        padding: 0 1;
-    }
-    OpsScreen #ops-pool-box {
-        width: 1fr;
-        height: auto;
-        padding: 0 1;
-    }
-    OpsScreen #ops-pool, OpsScreen #ops-knobs, OpsScreen #ops-pool-range {
-        height: auto;
-    }
-    OpsScreen #ops-pool-chart {
-        height: 2;
-    }
-    OpsScreen #ops-dead-letters {
-        height: auto;
-        max-height: 8;
-    }
-    OpsScreen #ops-message {
-        height: 1;
-        padding: 0 1;
-        background: $boost;
-    }
-    OpsScreen #ops-message.-error {
-        color: $error;
-    }
-    """
+    CSS_PATH = Path(__file__).with_name("ops.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="back", show=False),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -62,62 +63,7 @@ def mmss(seconds: float) -> str:
 class SeatSelectScreen(Screen[None]):
     """A show's seat map: select seats (held at once), then check out."""
 
-    DEFAULT_CSS = """
-    SeatSelectScreen #seat-body {
-        height: 1fr;
-    }
-    SeatSelectScreen #seat-left {
-        width: 57;
-        height: 1fr;
-    }
-    SeatSelectScreen #seat-map-box {
-        height: auto;
-        margin: 1 0 0 0;
-    }
-    SeatSelectScreen #seat-legend {
-        width: 100%;
-        height: auto;
-        padding: 0 1;
-        margin: 1 0 0 0;
-    }
-    SeatSelectScreen #seat-panel {
-        width: 1fr;
-        height: 1fr;
-        min-width: 20;
-        padding: 0 1;
-        border-left: vkey $primary-darken-1;
-    }
-    SeatSelectScreen #seat-panel Static {
-        width: 1fr;
-    }
-    SeatSelectScreen #seat-info {
-        margin: 1 0 0 0;
-    }
-    SeatSelectScreen #seat-cursor {
-        height: 2;
-        margin: 1 0 0 0;
-        color: $text-muted;
-    }
-    SeatSelectScreen #selected-seats {
-        height: 4;
-    }
-    SeatSelectScreen #running-price {
-        height: 2;
-        text-style: bold;
-    }
-    SeatSelectScreen #hold-countdown {
-        height: 1;
-        margin: 1 0 0 0;
-    }
-    SeatSelectScreen #hold-countdown.-urgent {
-        color: $warning;
-        text-style: bold;
-    }
-    SeatSelectScreen #hold-countdown.-expired {
-        color: $error;
-        text-style: bold;
-    }
-    """
+    CSS_PATH = Path(__file__).with_name("seat_select.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "move(-1, 0)", "Seat left", show=False, id="seat_left"),

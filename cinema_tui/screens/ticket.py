@@ -38,48 +38,7 @@ LABEL_CELLS = 11
 class TicketScreen(AppText, Screen[None]):
     """One booking, as a ticket."""
 
-    DEFAULT_CSS = """
-    TicketScreen #ticket-body {
-        height: 1fr;
-    }
-    TicketScreen #ticket-info {
-        width: 1fr;
-        padding: 0 1;
-    }
-    TicketScreen #ticket-code {
-        width: auto;
-        min-width: 24;
-        height: 3;
-        border: heavy $accent;
-        border-title-color: $text-accent;
-        padding: 0 2;
-        text-style: bold;
-        content-align: center middle;
-    }
-    TicketScreen #ticket-code.-paid {
-        border: heavy $warning;
-    }
-    TicketScreen #ticket-code.-void {
-        border: heavy $error;
-    }
-    TicketScreen #ticket-details {
-        height: auto;
-    }
-    TicketScreen #ticket-side {
-        width: 27;
-        height: auto;
-        padding: 0 1;
-    }
-    TicketScreen #ticket-qr {
-        margin-top: 1;
-    }
-    TicketScreen #ticket-scan {
-        width: 25;
-        height: 1;
-        content-align: center middle;
-        color: $text-muted;
-    }
-    """
+    CSS_PATH = Path(__file__).with_name("ticket.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "save_ticket", "Save as text", id="save_ticket"),

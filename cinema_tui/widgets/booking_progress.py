@@ -38,7 +38,10 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
 class BookingProgress(AppText, Static):
-    """Where a sale is in its saga. Feed it timelines; it draws ticks."""
+    """Where a sale is in its saga. Feed it timelines; it draws ticks.
+
+    Its styles stay in ``DEFAULT_CSS`` (see ``cinema_tui.widgets``).
+    """
 
     DEFAULT_CSS = """
     BookingProgress {

@@ -42,7 +42,10 @@ def qr_lines(data: str, border: int = QUIET_ZONE) -> list[str]:
 
 
 class QRCode(Static):
-    """The QR code of a short text (a booking code), black on white."""
+    """The QR code of a short text (a booking code), black on white.
+
+    Its styles stay in ``DEFAULT_CSS`` (see ``cinema_tui.widgets``).
+    """
 
     DEFAULT_CSS = """
     QRCode {

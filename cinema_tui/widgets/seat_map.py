@@ -162,7 +162,10 @@ def legend_text(t: Callable[[str], str], width: int = 55) -> Text:
 
 
 class SeatMapWidget(Widget, can_focus=True):
-    """A hall's seats with a cursor; the screen decides what selecting means."""
+    """A hall's seats with a cursor; the screen decides what selecting means.
+
+    Its styles stay in ``DEFAULT_CSS`` (see ``cinema_tui.widgets``).
+    """
 
     DEFAULT_CSS = """
     SeatMapWidget {

@@ -56,6 +56,12 @@ NATURAL_ORDER = {
 #: Commands never appear in a timeline; a step caused by one names it instead.
 HIDDEN_CAUSE = {"PaymentRefunded": "RequestRefund", "SeatsReleased": "ReleaseSeats"}
 
+#: Steps told as "what happened: reason" (``tl.<step>``, with ``{reason}`` and ``{seats}``).
+REASON_STEPS = ("PaymentRefused", "BookingFailed", "SeatsRejected", "BookingRejected",
+                "RequestRefund")
+#: Steps told by their seats alone (``tl.<step>`` with ``{seats}``).
+SEAT_STEPS = ("ReleaseSeats", "SeatsReleased", "BookingCancelled")
+
 TIME_WIDTH = 12
 STEP_WIDTH = 21  # "CancellationRequested"
 MIN_WHAT_WIDTH = 24
@@ -165,13 +171,7 @@ def describe(step: TimelineStep, lang: str, tz: Any) -> str:
             brand=d.get("brand") or t("tl.method.card", lang),
             last4=d.get("last4") or "????",
         )
-    if name in (
-        "PaymentRefused",
-        "BookingFailed",
-        "SeatsRejected",
-        "BookingRejected",
-        "RequestRefund",
-    ):
+    if name in REASON_STEPS:
         return t(f"tl.{name}", lang, reason=reason_text(d.get("reason"), lang), seats=seats)
     if name == "BookingPaid":
         return t("tl.BookingPaid", lang, amount=won(d.get("amount")), seats=seats)
@@ -185,7 +185,7 @@ def describe(step: TimelineStep, lang: str, tz: Any) -> str:
         if not d.get("amount"):
             return t("tl.PaymentRefunded.none", lang)
         return t("tl.PaymentRefunded", lang, amount=won(d.get("amount")))
-    if name in ("ReleaseSeats", "SeatsReleased", "BookingCancelled"):
+    if name in SEAT_STEPS:
         return t(f"tl.{name}", lang, seats=seats)
     # A step this screen does not know yet: show its payload as it is.
     shown = {k: v for k, v in d.items() if k not in ("booking_id",)}
@@ -193,7 +193,10 @@ def describe(step: TimelineStep, lang: str, tz: Any) -> str:
 
 
 class TimelineView(DataTable):
-    """The steps of one booking, live-updatable with ``show_steps``."""
+    """The steps of one booking, live-updatable with ``show_steps``.
+
+    Its styles stay in ``DEFAULT_CSS`` (see ``cinema_tui.widgets``).
+    """
 
     DEFAULT_CSS = """
     TimelineView {
