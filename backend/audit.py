@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine
 
 from backend.catalog import Catalog
 from backend.messaging.journal import DELIVERIES, OUTBOX
@@ -24,6 +24,7 @@ from backend.services.payment.model import PAYMENTS
 from backend.services.reservation import saga
 from backend.services.reservation.model import BOOKINGS, SEAT_CLAIMS
 from backend.settings import Settings
+from backend.sql import SQL, run
 
 
 @dataclass
@@ -43,10 +44,12 @@ class AuditReport:
 
 
 def _rows(url: str, table: Any) -> list[Any]:
+    """Every row of ``table`` (its declared columns), on a plain engine of its own."""
+    columns = ", ".join(c.name for c in table.columns)
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return conn.execute(select(table)).all()
+            return run(conn, SQL(f"SELECT {columns} FROM {table.name}")).all()
     finally:
         engine.dispose()
 

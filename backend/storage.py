@@ -1,9 +1,12 @@
-"""One service's database: an engine, honest transactions, and an event loop never blocked.
+"""One service's database: honest transactions, and an event loop never blocked.
 
 Each service owns one ``Store`` and nothing else touches its tables. ``write`` runs a
 function in one transaction that begins ``BEGIN IMMEDIATE`` on SQLite, so the write lock
 is taken up front and two processes never deadlock upgrading a read lock. The function
 is plain sync code: there is no way to await a remote call inside a transaction.
+Inside it the services speak one idiom, plain SQL text through ``backend.sql`` (``SQL``,
+``run``, ``Rows``, ``in_list``; that module says why), re-exported here for callers that
+import them from ``backend.storage``.
 
 Where a transaction runs: on SQLite, on the event loop's own thread when the lock can
 be had at once (a SQLite transaction costs less than a hop to a thread and back, and
@@ -13,151 +16,39 @@ by another process. Drivers that talk over a network (psycopg) always run on the
 threads: one writer thread serialises this process's writes, one reader thread serves
 views.
 
-SQLite is set up for many processes on one data directory: WAL, ``busy_timeout``, and
-``synchronous=NORMAL`` (a committed transaction survives a killed process; only a power
-cut may lose the last few). Any other SQLAlchemy URL (PostgreSQL) works with the same
-code; ``dialect_insert`` and ``is_sqlite`` are the only places the dialect shows.
-
-Driver errors are turned into ``StorageError`` with a sentence a clerk can act on.
+How a database is opened (WAL, busy timeout...) and how a driver's error is put in
+words live in ``backend.engine``. Any other SQLAlchemy URL (PostgreSQL) works with the
+same code; ``is_sqlite`` is the only place the dialect shows.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import sqlite3
 import threading
-import time
-from collections import Counter, namedtuple
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, create_engine, event
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DatabaseError as SADatabaseError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
+from backend.engine import (  # noqa: F401 - re-exported: callers import these from here
+    check_directory,
+    explain,
+    is_busy,
+    make_engine,
+    sqlite_url,
+    where_of,
+)
 from backend.errors import StorageError
-from backend.private_files import DIRECTORY_MODE, FILE_MODE, tighten_database_files
+from backend.private_files import tighten_database_files
+from backend.sql import SQL, Row, Rows, in_list, run  # noqa: F401 - re-exported
 
 T = TypeVar("T")
-
-
-class SQL:
-    """A statement written once, in plain SQL with ``:name`` parameters.
-
-    The hot paths (every message, every booking) skip SQLAlchemy's statement building
-    and compiling, which costs several times what SQLite itself takes on a small
-    machine: the text is handed to the driver as it is. Only the standard subset that
-    SQLite and PostgreSQL share is used (``ON CONFLICT``, ``RETURNING``); for psycopg
-    the ``:name`` markers become ``%(name)s``.
-    """
-
-    __slots__ = ("pg_text", "text")
-
-    def __init__(self, text: str) -> None:
-        self.text = " ".join(text.split())
-        self.pg_text = _NAMED.sub(r"%(\1)s", self.text)
-
-    def __repr__(self) -> str:
-        return f"SQL({self.text!r})"
-
-    @classmethod
-    def of(cls, text: str) -> SQL:
-        """The statement for ``text``, made once: for statements put together at run
-        time (an ``IN`` list of one to ten seats), which would otherwise be normalised
-        and rewritten for PostgreSQL on every call."""
-        sql = _MADE.get(text)
-        if sql is None:
-            if len(_MADE) > 4096:
-                _MADE.clear()
-            sql = _MADE[text] = cls(text)
-        return sql
-
-
-_MADE: dict[str, SQL] = {}
-
-
-_NAMED = re.compile(r"(?<![:\w]):(\w+)")
-
-
-def run(conn: Connection, sql: SQL, params: Any = None) -> Any:
-    """Execute ``sql`` on ``conn`` with a dict of parameters (or a list, for many rows).
-
-    On SQLite the statement goes straight to the sqlite3 connection underneath (same
-    transaction), which costs a fraction of a trip through SQLAlchemy; elsewhere it goes
-    through ``exec_driver_sql``. Either way the result offers ``first``, ``all``,
-    ``scalar_one``, ``rowcount`` and iteration, with rows readable by attribute.
-    """
-    if params is None:
-        params = {}
-    if conn.dialect.name != "sqlite":
-        return conn.exec_driver_sql(sql.pg_text, params)
-    raw = conn.connection.driver_connection
-    if isinstance(params, list):
-        return Rows(raw.executemany(sql.text, params))
-    return Rows(raw.execute(sql.text, params))
-
-
-class Rows:
-    """The few result methods the services use, over a sqlite3 cursor (see ``run``)."""
-
-    __slots__ = ("_cls", "cursor")
-
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        self.cursor = cursor
-        self._cls: Any = None
-
-    def _make(self, row: tuple[Any, ...]) -> Any:
-        if self._cls is None:
-            self._cls = _row_class(tuple(d[0] for d in self.cursor.description))
-        return self._cls._make(row)
-
-    @property
-    def rowcount(self) -> int:
-        return self.cursor.rowcount
-
-    def first(self) -> Any:
-        row = self.cursor.fetchone()
-        return None if row is None else self._make(row)
-
-    def all(self) -> list[Any]:
-        return [self._make(r) for r in self.cursor.fetchall()]
-
-    def scalar_one(self) -> Any:
-        row = self.cursor.fetchone()
-        if row is None:
-            raise LookupError("no row")
-        return row[0]
-
-    def __iter__(self) -> Any:
-        return (self._make(r) for r in self.cursor)
-
-
-_ROW_CLASSES: dict[tuple[str, ...], Any] = {}
-
-
-def _row_class(names: tuple[str, ...]) -> Any:
-    cls = _ROW_CLASSES.get(names)
-    if cls is None:
-        cls = namedtuple("Row", names, rename=True)  # type: ignore[misc]
-        cls._mapping = property(lambda self: self._asdict())  # type: ignore[attr-defined]
-        _ROW_CLASSES[names] = cls
-    return cls
-
-
-def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
-    """``(:name0, :name1, ...)`` and its parameters, for an ``IN`` clause."""
-    keys = [f"{name}{i}" for i in range(len(values))]
-    return "(" + ", ".join(":" + k for k in keys) + ")", dict(zip(keys, values))
-
-
-def sqlite_url(path: Path) -> str:
-    """The SQLAlchemy URL of a SQLite file."""
-    return f"sqlite:///{path}"
 
 
 class Store:
@@ -315,7 +206,7 @@ class Store:
             conn = self._inline_connection()
             return True, _raw_transact(conn, fn, args, begin)
         except (DBAPIError, sqlite3.Error) as exc:
-            if _is_busy(exc):
+            if is_busy(exc):
                 return False, None
             if self._inline is not None and self._inline.invalidated:
                 self._inline = None
@@ -403,75 +294,6 @@ class Store:
         """Turn a driver error into a sentence for the person at the terminal."""
         return explain(self.name, self.where, exc)
 
-    # --- dialect helpers ----------------------------------------------------------------
-
-    def dialect_insert(self, table: Table) -> Any:
-        """An INSERT that supports ``on_conflict_do_nothing`` on this store's dialect."""
-        if self.is_sqlite:
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert
-        return insert(table)
-
-
-def explain(name: str, where: str, exc: BaseException) -> StorageError:
-    """A driver error about the ``name`` database at ``where`` as a sentence for the
-    person at the terminal."""
-    text = str(getattr(exc, "orig", exc)).lower()
-    if "locked" in text or "busy" in text:
-        return StorageError(
-            f"The {name} database ({where}) is locked by another program. "
-            "Close whatever holds it open and try again."
-        )
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return StorageError(
-            f"The {name} database file {where} is damaged. Move it aside to start "
-            "that service afresh, or restore it from a backup."
-        )
-    if "unable to open" in text or "readonly" in text or "read-only" in text:
-        return StorageError(
-            f"Cannot write the {name} database at {where}. Check that the data "
-            "directory exists and is writable (or choose another with --data-dir)."
-        )
-    if isinstance(exc, (OperationalError, SADatabaseError)):
-        return StorageError(f"The {name} database ({where}) failed: {text}")
-    return StorageError(f"The {name} database ({where}) refused a change: {text}")
-
-
-def where_of(url: str) -> str:
-    """Where a database is, for messages: its file, or its server and name (never a
-    password)."""
-    return url.split("///", 1)[1] if url.startswith("sqlite") else url.split("@")[-1]
-
-
-def make_engine(url: str, busy_timeout_ms: int = 10_000) -> Engine:
-    """An engine for ``url`` set up as every store's is (on SQLite: WAL, busy timeout, our
-    own BEGIN)."""
-    if url.startswith("sqlite"):
-        engine = create_engine(
-            url,
-            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
-            pool_size=4,
-            max_overflow=4,
-        )
-        _configure_sqlite(engine, busy_timeout_ms)
-        return engine
-    return create_engine(url, pool_size=4, max_overflow=4, pool_pre_ping=True)
-
-
-def check_directory(directory: Path, name: str) -> None:
-    """Make sure the data directory exists and takes files, or say plainly why not."""
-    try:
-        directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
-        probe = directory / f".{name}.{os.getpid()}.{threading.get_ident()}.write-test"
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
-        probe.unlink()
-    except OSError as exc:
-        raise StorageError(
-            f"The data directory {directory} cannot be used: {exc.strerror or exc}. "
-            "Choose a writable directory with --data-dir or CINEMA_DATA_DIR."
-        ) from exc
-
 
 #: Inline write commits between two checkpoints run on the writer thread (a commit adds
 #: some 10-40 pages to the WAL; SQLite's own default is a checkpoint per 1000 pages).
@@ -482,7 +304,6 @@ INLINE_AUTOCHECKPOINT = 4000
 
 _BEGIN_WRITE = "BEGIN IMMEDIATE"
 _BEGIN_READ = "BEGIN"
-_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
 
 
 def _create_tables(conn: Connection, tables: Sequence[Table]) -> None:
@@ -495,9 +316,10 @@ def _raw_transact(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...
     connection itself (ROLLBACK if it raises).
 
     SQLAlchemy's own transaction (``conn.begin()``, its events, its commit) cost more
-    than a small SQLite transaction; here SQLAlchemy only executes the statements. When
-    ``fn`` uses SQLAlchemy Core, SQLAlchemy opens a transaction of its own in name only
-    (pysqlite's BEGIN does nothing; the real one is ours), which is closed after ours.
+    than a small SQLite transaction; here SQLAlchemy only hands out the connection. When
+    ``fn`` executes through SQLAlchemy (``Store.open`` creating tables, a test's
+    ``conn.execute``), SQLAlchemy opens a transaction of its own in name only (pysqlite's
+    BEGIN does nothing; the real one is ours), which is closed after ours.
     """
     raw = conn.connection.driver_connection
     raw.execute(begin)
@@ -515,16 +337,6 @@ def _raw_transact(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...
     return result
 
 
-def _is_busy(exc: BaseException) -> bool:
-    """Whether SQLite said another connection holds the lock (nothing was done)."""
-    orig = getattr(exc, "orig", exc)
-    code = getattr(orig, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
-    text = str(orig).lower()
-    return "locked" in text or "busy" in text
-
-
 def _close_inline(conn: Connection, busy_timeout_ms: int) -> None:
     """Give the loop's connection back with the busy timeout every other one has."""
     try:
@@ -535,36 +347,3 @@ def _close_inline(conn: Connection, busy_timeout_ms: int) -> None:
         conn.close()
     except Exception:  # closing is best effort
         pass
-
-
-def _switch_to_wal(cursor: sqlite3.Cursor, busy_timeout_ms: int) -> None:
-    """``PRAGMA journal_mode=WAL``, waiting for the lock like any statement would.
-
-    Turning a database that is not yet in WAL mode (one made by another program, or a
-    copy) into WAL needs it to itself, and SQLite answers "locked" at once, without its
-    busy handler, while another process has it open: two box offices starting together
-    on such a file must take turns, not fail.
-    """
-    deadline = time.monotonic() + busy_timeout_ms / 1000
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if not _is_busy(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
-
-
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """WAL, busy timeout, and no transaction of the driver's own (see ``_raw_transact``)."""
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (no autocommit in 3.11)
-        cursor = dbapi_conn.cursor()
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        _switch_to_wal(cursor, busy_timeout_ms)
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()

@@ -18,11 +18,8 @@ import os
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
 from backend.errors import BoxOfficeError
 from backend.messaging.journal import (
-    DELIVERIES,
     Claimed,
     acknowledge,
     claim,
@@ -31,6 +28,7 @@ from backend.messaging.journal import (
     release_orphaned_leases,
 )
 from backend.runtime.actor import Deliver
+from backend.sql import SQL, run
 
 if TYPE_CHECKING:
     from backend.services.base import Service
@@ -257,9 +255,10 @@ class Dispatcher:
 
 
 def _receivers_with_mail(conn: Any, now: float) -> list[str]:
-    rows = conn.execute(
-        select(DELIVERIES.c.destination, func.count())
-        .where(DELIVERIES.c.lease_until <= now)
-        .group_by(DELIVERIES.c.destination)
-    ).all()
-    return [r[0] for r in rows]
+    return [r[0] for r in run(conn, _RECEIVERS_WITH_MAIL, {"now": now})]
+
+
+_RECEIVERS_WITH_MAIL = SQL(
+    "SELECT destination, count(*) FROM deliveries WHERE lease_until <= :now"
+    " GROUP BY destination"
+)

@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from typing import Any
 from datetime import datetime
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
 from backend.messaging.envelope import Envelope
 from backend.messaging.messages import Message
 from backend.messaging.routes import ROUTES
-from backend.storage import SQL, Rows, in_list, run
+from backend.sql import SQL, Rows, in_list, run
 
 
 class OutboxRow(SQLModel, table=True):
@@ -133,8 +133,9 @@ class Tx:
         #: What this transaction established, published to in-memory readers after commit.
         self.facts: dict[object, object] = {}
 
-    def run(self, sql: SQL, params: Any = None) -> Any:
-        """Execute a plain-SQL statement in this transaction."""
+    def run(self, sql: SQL, params: Any = None) -> Rows:
+        """Execute a plain-SQL statement in this transaction (``backend.sql.run``, with
+        the sqlite3 connection looked up once per transaction, not once per statement)."""
         raw = self._raw
         if raw is None:
             return run(self.conn, sql, params)
@@ -237,38 +238,19 @@ def claim(
     is_sqlite: bool,
 ) -> list[Claimed]:
     """Lease up to ``limit`` pending deliveries for ``destination``, oldest first."""
-    query = (
-        select(
-            DELIVERIES.c.id,
-            DELIVERIES.c.attempts,
-            OUTBOX.c.message_id,
-            OUTBOX.c.type,
-            OUTBOX.c.source,
-            OUTBOX.c.correlation_id,
-            OUTBOX.c.causation_id,
-            OUTBOX.c.occurred_at,
-            OUTBOX.c.payload,
-            OUTBOX.c.seq,
-        )
-        .join(OUTBOX, OUTBOX.c.message_id == DELIVERIES.c.message_id)
-        .where(DELIVERIES.c.destination == destination, DELIVERIES.c.lease_until <= now)
-        .order_by(DELIVERIES.c.id)
-        .limit(limit)
-    )
-    if not is_sqlite:
-        query = query.with_for_update(skip_locked=True, of=DELIVERIES)
-    rows = conn.execute(query).all()
+    params = {"destination": destination, "now": now, "limit": limit}
+    rows = run(conn, _CLAIMABLE if is_sqlite else _CLAIMABLE_LOCKED, params).all()
     if not rows:
         return []
-    ids = [r.id for r in rows]
-    conn.execute(
-        update(DELIVERIES)
-        .where(DELIVERIES.c.id.in_(ids))
-        .values(
-            lease_until=now + lease_seconds,
-            lease_owner=owner,
-            attempts=DELIVERIES.c.attempts + 1,
-        )
+    marks, params = in_list("d", [r.id for r in rows])
+    params.update(until=now + lease_seconds, owner=owner)
+    run(
+        conn,
+        SQL.of(
+            "UPDATE deliveries SET lease_until = :until, lease_owner = :owner,"
+            f" attempts = attempts + 1 WHERE id IN {marks}"
+        ),
+        params,
     )
     return [
         Claimed(
@@ -290,6 +272,16 @@ def claim(
     ]
 
 
+#: A receiver's deliveries due now, oldest first, with their messages.
+_CLAIMABLE = SQL(
+    "SELECT d.id, d.attempts, o.message_id, o.type, o.source, o.correlation_id,"
+    " o.causation_id, o.occurred_at, o.payload, o.seq"
+    " FROM deliveries d JOIN outbox o ON o.message_id = d.message_id"
+    " WHERE d.destination = :destination AND d.lease_until <= :now ORDER BY d.id LIMIT :limit"
+)
+#: The same on PostgreSQL, where two processes claiming at once each skip what the other
+#: locked (SQLite has one writer at a time, and no such clause).
+_CLAIMABLE_LOCKED = SQL(_CLAIMABLE.text + " FOR UPDATE OF d SKIP LOCKED")
 _ACK = SQL("DELETE FROM deliveries WHERE id = :id")
 
 
@@ -304,39 +296,34 @@ def release(conn: Connection, delivery_ids: Iterable[int]) -> None:
     """Give leased deliveries back (receiver stopped or full) so they go out again soon."""
     ids = list(delivery_ids)
     if ids:
-        conn.execute(
-            update(DELIVERIES)
-            .where(DELIVERIES.c.id.in_(ids))
-            .values(lease_until=0.0, lease_owner=None)
-        )
+        marks, params = in_list("d", ids)
+        run(conn, SQL.of(f"{_GIVE_BACK} WHERE id IN {marks}"), params)
 
 
 def release_orphaned_leases(conn: Connection, is_alive: "callable[[str], bool]") -> int:
     """Take back leases held by processes that no longer exist (killed mid-delivery)."""
-    owners = conn.execute(
-        select(DELIVERIES.c.lease_owner)
-        .where(DELIVERIES.c.lease_owner.is_not(None))
-        .distinct()
-    ).scalars()
+    owners = [r[0] for r in run(conn, _LEASE_OWNERS)]
     dead = [o for o in owners if not is_alive(o)]
     if not dead:
         return 0
-    result = conn.execute(
-        update(DELIVERIES)
-        .where(DELIVERIES.c.lease_owner.in_(dead))
-        .values(lease_until=0.0, lease_owner=None)
-    )
+    marks, params = in_list("o", dead)
+    result = run(conn, SQL.of(f"{_GIVE_BACK} WHERE lease_owner IN {marks}"), params)
     return result.rowcount or 0
+
+
+_GIVE_BACK = "UPDATE deliveries SET lease_until = 0.0, lease_owner = NULL"
+_LEASE_OWNERS = SQL("SELECT DISTINCT lease_owner FROM deliveries WHERE lease_owner IS NOT NULL")
 
 
 def pending_count(conn: Connection, destination: str | None = None) -> int:
     """How many deliveries are still to be applied (for one receiver, or all)."""
-    from sqlalchemy import func
+    if destination is None:
+        return run(conn, _PENDING).scalar_one()
+    return run(conn, _PENDING_FOR, {"destination": destination}).scalar_one()
 
-    query = select(func.count()).select_from(DELIVERIES)
-    if destination is not None:
-        query = query.where(DELIVERIES.c.destination == destination)
-    return conn.execute(query).scalar_one()
+
+_PENDING = SQL("SELECT count(*) FROM deliveries")
+_PENDING_FOR = SQL("SELECT count(*) FROM deliveries WHERE destination = :destination")
 
 
 def already_processed(conn: Connection, message_ids: list[str]) -> set[str]:
@@ -365,8 +352,9 @@ def mark_processed(conn: Connection, envelopes: list[Envelope], now: float) -> N
 
 def dead_letter(conn: Connection, envelope: Envelope, error: str, attempts: int, now: float) -> None:
     """Park a message that cannot be applied; it counts as processed until retried."""
-    conn.execute(
-        DEAD_LETTERS.insert(),
+    run(
+        conn,
+        _INSERT_DEAD_LETTER,
         {
             "message_id": envelope.message_id,
             "type": envelope.type,
@@ -378,6 +366,7 @@ def dead_letter(conn: Connection, envelope: Envelope, error: str, attempts: int,
             "error": error[:2000],
             "attempts": attempts,
             "failed_at": now,
+            "retried": False,
         },
     )
     mark_processed(conn, [envelope], now)
@@ -385,9 +374,40 @@ def dead_letter(conn: Connection, envelope: Envelope, error: str, attempts: int,
 
 def dead_letters(conn: Connection) -> list[DeadLetterRow]:
     """Every dead letter not yet retried, oldest first."""
-    rows = conn.execute(
-        select(DEAD_LETTERS).where(DEAD_LETTERS.c.retried.is_(False)).order_by(
-            DEAD_LETTERS.c.failed_at
-        )
-    ).mappings()
-    return [DeadLetterRow(**dict(r)) for r in rows]
+    return [_dead_letter_row(r) for r in run(conn, _DEAD_LETTERS)]
+
+
+def dead_letter_by_id(conn: Connection, message_id: str) -> DeadLetterRow | None:
+    """One dead letter (retried or not), or None."""
+    row = run(conn, _DEAD_LETTER_BY_ID, {"id": message_id}).first()
+    return None if row is None else _dead_letter_row(row)
+
+
+def reopen_dead_letter(conn: Connection, message_id: str) -> None:
+    """Mark a dead letter retried and forget it was processed, so it can be applied again
+    (in the same transaction as the retry itself)."""
+    run(conn, _UNPROCESS, {"id": message_id})
+    run(conn, _MARK_RETRIED, {"id": message_id, "retried": True})
+
+
+def _dead_letter_row(row: Any) -> DeadLetterRow:
+    # ``retried`` is a boolean column: SQLite hands back 0 or 1, PostgreSQL a bool
+    return DeadLetterRow(**{**row._mapping, "retried": bool(row.retried)})
+
+
+_DEAD_LETTER_COLUMNS = (
+    "message_id, type, source, correlation_id, causation_id, occurred_at, payload, error,"
+    " attempts, failed_at, retried"
+)
+_INSERT_DEAD_LETTER = SQL(
+    f"INSERT INTO dead_letters ({_DEAD_LETTER_COLUMNS}) VALUES (:message_id, :type, :source,"
+    " :correlation_id, :causation_id, :occurred_at, :payload, :error, :attempts, :failed_at,"
+    " :retried)"
+)
+# (booleans are compared without literals: SQLite stores 0/1, PostgreSQL has TRUE/FALSE)
+_DEAD_LETTERS = SQL(
+    f"SELECT {_DEAD_LETTER_COLUMNS} FROM dead_letters WHERE NOT retried ORDER BY failed_at"
+)
+_DEAD_LETTER_BY_ID = SQL(f"SELECT {_DEAD_LETTER_COLUMNS} FROM dead_letters WHERE message_id = :id")
+_UNPROCESS = SQL("DELETE FROM processed WHERE message_id = :id")
+_MARK_RETRIED = SQL("UPDATE dead_letters SET retried = :retried WHERE message_id = :id")

@@ -20,22 +20,22 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table
 
 from backend.errors import StorageError
 from backend.messaging.envelope import Envelope
 from backend.messaging.journal import (
-    DEAD_LETTERS,
     Claimed,
     JOURNAL_TABLES,
-    PROCESSED,
     DeadLetterRow,
     Tx,
     already_processed,
     dead_letter,
+    dead_letter_by_id,
     dead_letters,
     from_epoch,
     mark_processed,
+    reopen_dead_letter,
 )
 from backend.messaging.handlers import handler_table, handles  # noqa: F401 - for services
 from backend.messaging.messages import Message, message_class
@@ -271,14 +271,7 @@ class Service(Actor):
 
     async def retry_dead_letter(self, message_id: str) -> bool:
         """Apply a dead letter again (after the cause was fixed). True if it applied now."""
-
-        def load(conn: Any) -> DeadLetterRow | None:
-            row = conn.execute(
-                select(DEAD_LETTERS).where(DEAD_LETTERS.c.message_id == message_id)
-            ).mappings().first()
-            return DeadLetterRow(**dict(row)) if row else None
-
-        row = await self.query(load)
+        row = await self.query(dead_letter_by_id, message_id)
         if row is None or row.retried:
             return False
         envelope = Envelope.from_row(
@@ -293,12 +286,7 @@ class Service(Actor):
         message_class(row.type)  # fails loudly for a type that no longer exists
 
         def reapply(tx: Tx) -> None:
-            tx.conn.execute(PROCESSED.delete().where(PROCESSED.c.message_id == message_id))
-            tx.conn.execute(
-                update(DEAD_LETTERS)
-                .where(DEAD_LETTERS.c.message_id == message_id)
-                .values(retried=True)
-            )
+            reopen_dead_letter(tx.conn, message_id)
             self._apply(tx, [envelope])
 
         await self.transact(reapply)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
-
 from backend.catalog import Catalog
 from backend.errors import InvalidInput, NotFound
 from backend.messaging.envelope import Envelope
@@ -29,13 +27,13 @@ from backend.messaging.messages import (
 from backend.messaging.requests import BlockSeats, CancelShow
 from backend.runtime.clock import Clock
 from backend.services.base import Postman, Service, handles
-from backend.storage import SQL, in_list
 from backend.services.cinema.model import (
     BLOCKED_SEATS,
     CANCELLED_SHOWS,
     CINEMA_BOOKINGS,
     TICKETS,
 )
+from backend.sql import SQL, in_list, run
 
 
 class CinemaService(Service):
@@ -63,7 +61,7 @@ class CinemaService(Service):
         known = tx.run(_DECISION, {"id": msg.booking_id}).first()
         if known is not None:
             if known.state == "confirmed":
-                tickets = _tickets_of(tx.conn, msg.booking_id)
+                tickets = [r[0] for r in tx.run(_TICKETS_OF, {"id": msg.booking_id})]
                 self._confirm(tx, env, msg, tickets)
             else:
                 self._reject(tx, env, msg, known.reason or f"booking already {known.state}", False)
@@ -147,19 +145,11 @@ class CinemaService(Service):
     @handles(ReleaseSeats)
     def on_ReleaseSeats(self, tx: Tx, env: Envelope) -> None:
         msg: ReleaseSeats = env.payload  # type: ignore[assignment]
-        tx.conn.execute(delete(TICKETS).where(TICKETS.c.booking_id == msg.booking_id))
-        stmt = self.store.dialect_insert(CINEMA_BOOKINGS).values(
-            booking_id=msg.booking_id,
-            show_id=msg.show_id,
-            state="released",
-            reason="cancelled before the cinema confirmed it",
-            updated_at=tx.now_epoch,
-        )
-        tx.conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["booking_id"],
-                set_={"state": "released", "updated_at": tx.now_epoch},
-            )
+        tx.run(_TAKE_BACK_TICKETS, {"id": msg.booking_id})
+        tx.run(
+            _RELEASE,
+            {"id": msg.booking_id, "show_id": msg.show_id,
+             "reason": "cancelled before the cinema confirmed it", "now": tx.now_epoch},
         )
         tx.emit(
             SeatsReleased(booking_id=msg.booking_id, show_id=msg.show_id, seats=msg.seats),
@@ -183,15 +173,19 @@ class CinemaService(Service):
                 raise InvalidInput(f"{show.hall.name_en} has no seat {seat}.")
         labels = [show.hall.seat(s).label for s in request.seats]  # type: ignore[union-attr]
         if request.blocked:
-            stmt = self.store.dialect_insert(BLOCKED_SEATS).values(
-                [{"show_id": request.show_id, "seat": s, "blocked_at": tx.now_epoch} for s in labels]
-            ).on_conflict_do_nothing()
-            tx.conn.execute(stmt)
-        else:
-            tx.conn.execute(
-                delete(BLOCKED_SEATS).where(
-                    BLOCKED_SEATS.c.show_id == request.show_id, BLOCKED_SEATS.c.seat.in_(labels)
-                )
+            tx.run(
+                _BLOCK_SEAT,
+                [{"show_id": request.show_id, "seat": s, "now": tx.now_epoch} for s in labels],
+            )
+        elif labels:
+            marks, params = in_list("s", labels)
+            params["show_id"] = request.show_id
+            tx.run(
+                SQL.of(
+                    "DELETE FROM cinema_blocked_seats"
+                    f" WHERE show_id = :show_id AND seat IN {marks}"
+                ),
+                params,
             )
         tx.emit(
             SeatsBlocked(show_id=request.show_id, seats=labels, blocked=request.blocked),
@@ -201,28 +195,13 @@ class CinemaService(Service):
 
     def _cancel_show(self, tx: Tx, request: CancelShow) -> None:
         self.catalog.showtime(request.show_id)
-        stmt = self.store.dialect_insert(CANCELLED_SHOWS).values(
-            show_id=request.show_id, cancelled_at=tx.now_epoch
-        ).on_conflict_do_nothing()
-        tx.conn.execute(stmt)
+        tx.run(_CANCEL_SHOW, {"show_id": request.show_id, "now": tx.now_epoch})
 
     async def blocked_seats(self, show_id: str) -> set[str]:
         """Seats the cinema took out of service for a show."""
         return await self.query(
-            lambda conn: set(
-                conn.execute(
-                    select(BLOCKED_SEATS.c.seat).where(BLOCKED_SEATS.c.show_id == show_id)
-                ).scalars()
-            )
+            lambda conn: {r[0] for r in run(conn, _BLOCKED_SEATS, {"show_id": show_id})}
         )
-
-
-def _tickets_of(conn: Any, booking_id: str) -> list[str]:
-    return list(
-        conn.execute(
-            select(TICKETS.c.ticket_no).where(TICKETS.c.booking_id == booking_id)
-        ).scalars()
-    )
 
 
 _DECISION = SQL("SELECT * FROM cinema_bookings WHERE booking_id = :id")
@@ -236,3 +215,20 @@ _ISSUE_TICKET = SQL(
 )
 _TAKE_BACK_TICKETS = SQL("DELETE FROM cinema_tickets WHERE booking_id = :id")
 _SHOW_CANCELLED = SQL("SELECT 1 FROM cinema_cancelled_shows WHERE show_id = :show_id")
+_TICKETS_OF = SQL("SELECT ticket_no FROM cinema_tickets WHERE booking_id = :id")
+#: A release that overtakes the confirmation leaves a record, so the late confirmation
+#: is rejected; a decided booking is marked released (its reason stays).
+_RELEASE = SQL(
+    "INSERT INTO cinema_bookings (booking_id, show_id, state, reason, updated_at)"
+    " VALUES (:id, :show_id, 'released', :reason, :now)"
+    " ON CONFLICT (booking_id) DO UPDATE SET state = 'released', updated_at = :now"
+)
+_BLOCK_SEAT = SQL(
+    "INSERT INTO cinema_blocked_seats (show_id, seat, blocked_at) VALUES (:show_id, :seat, :now)"
+    " ON CONFLICT DO NOTHING"
+)
+_BLOCKED_SEATS = SQL("SELECT seat FROM cinema_blocked_seats WHERE show_id = :show_id")
+_CANCEL_SHOW = SQL(
+    "INSERT INTO cinema_cancelled_shows (show_id, cancelled_at) VALUES (:show_id, :now)"
+    " ON CONFLICT DO NOTHING"
+)

@@ -14,8 +14,6 @@ import re
 import time
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
-
 from backend.messaging.envelope import Envelope
 from backend.messaging.journal import Tx
 from backend.messaging.messages import (
@@ -28,7 +26,7 @@ from backend.runtime.clock import Clock
 from backend.services.base import Postman, Service, handles
 from backend.services.information.model import BLOCKED_VIEW, BOOKING_VIEW, SEAT_VIEW, TIMELINE
 from backend.services.information.status import STATUS_RANK
-from backend.storage import SQL, in_list, run
+from backend.sql import SQL, in_list, run
 
 #: How long a show's seat states may be served from memory (other processes' changes).
 SEAT_CACHE_S = 0.3
@@ -188,25 +186,21 @@ class InformationService(Service):
         m = env.payload
         self._booking(tx, env, m.booking_id, None, refunded_amount=m.amount)
         # a refunded cancellation now waits for the cinema to release the seats
-        tx.conn.execute(
-            update(BOOKING_VIEW)
-            .where(BOOKING_VIEW.c.booking_id == m.booking_id, BOOKING_VIEW.c.status == "CANCELLING")
-            .values(status="RELEASING", status_rank=STATUS_RANK["RELEASING"])
-        )
+        tx.run(_RELEASING, {"id": m.booking_id, "rank": STATUS_RANK["RELEASING"]})
 
     @handles(SeatsBlocked)
     def on_SeatsBlocked(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         if m.blocked:
-            stmt = self.store.dialect_insert(BLOCKED_VIEW).values(
-                [{"show_id": m.show_id, "seat": s} for s in m.seats]
-            )
-            tx.conn.execute(stmt.on_conflict_do_nothing())
-        else:
-            tx.conn.execute(
-                delete(BLOCKED_VIEW).where(
-                    BLOCKED_VIEW.c.show_id == m.show_id, BLOCKED_VIEW.c.seat.in_(m.seats)
-                )
+            tx.run(_BLOCK_SEAT, [{"show_id": m.show_id, "seat": s} for s in m.seats])
+        elif m.seats:
+            marks, params = in_list("s", m.seats)
+            params["show_id"] = m.show_id
+            tx.run(
+                SQL.of(
+                    f"DELETE FROM info_blocked_seats WHERE show_id = :show_id AND seat IN {marks}"
+                ),
+                params,
             )
         tx.touched.add(m.show_id)
 
@@ -220,10 +214,9 @@ class InformationService(Service):
     @handles(SeatsRejected)
     def on_SeatsRejected(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
-        tx.conn.execute(  # the saga only takes a rejection of a booking that is merely paid
-            update(BOOKING_VIEW)
-            .where(BOOKING_VIEW.c.booking_id == m.booking_id, BOOKING_VIEW.c.status == "PAID")
-            .values(status="REJECTING", status_rank=STATUS_RANK["REJECTING"], reason=m.reason)
+        tx.run(  # the saga only takes a rejection of a booking that is merely paid
+            _REJECTING,
+            {"id": m.booking_id, "rank": STATUS_RANK["REJECTING"], "reason": m.reason},
         )
         self._booking(tx, env, m.booking_id, None)
 
@@ -276,26 +269,33 @@ class InformationService(Service):
         if phone_digits is not None and not re.fullmatch(r"[0-9]{1,20}", phone_digits):
             raise ValueError("phone_digits must be the digits 0-9")  # the gateway checks first
 
+        # The WHERE clause is put together from fixed fragments, the values bound.
+        where = ["code IS NOT NULL"]
+        params: dict[str, Any] = {"limit": limit}
+        if phone:
+            where.append("phone = :phone")
+            params["phone"] = phone
+        if phone_digits:
+            # Portable (SQLite, PostgreSQL); only rows with a phone, so the phone index
+            # narrows the rows before the pattern is tried. The digits hold no wildcard.
+            where.append("phone IS NOT NULL AND REPLACE(phone, '-', '') LIKE :pattern")
+            params["pattern"] = f"%{phone_digits}%"
+        if status:
+            where.append("status = :status")
+            params["status"] = status
+        if since is not None:
+            where.append("created_at >= :since")
+            params["since"] = since
+        if until is not None:
+            where.append("created_at < :until")
+            params["until"] = until
+        sql = SQL.of(
+            f"SELECT * FROM info_bookings WHERE {' AND '.join(where)}"
+            " ORDER BY created_at DESC LIMIT :limit"
+        )
+
         def read(conn: Any) -> list[Any]:
-            query = select(BOOKING_VIEW).where(BOOKING_VIEW.c.code.is_not(None))
-            if phone:
-                query = query.where(BOOKING_VIEW.c.phone == phone)
-            if phone_digits:
-                # Portable (SQLite, PostgreSQL); only rows with a phone, so the phone
-                # index narrows the rows before the pattern is tried.
-                query = query.where(
-                    BOOKING_VIEW.c.phone.is_not(None),
-                    func.replace(BOOKING_VIEW.c.phone, "-", "").like(f"%{phone_digits}%"),
-                )
-            if status:
-                query = query.where(BOOKING_VIEW.c.status == status)
-            if since is not None:
-                query = query.where(BOOKING_VIEW.c.created_at >= since)
-            if until is not None:
-                query = query.where(BOOKING_VIEW.c.created_at < until)
-            return conn.execute(
-                query.order_by(BOOKING_VIEW.c.created_at.desc()).limit(limit)
-            ).all()
+            return run(conn, sql, params).all()
 
         return await self.query(read)
 
@@ -370,45 +370,37 @@ class InformationService(Service):
 
     async def seats(self, show_id: str) -> list[Any]:
         """Seats of a show that are held or sold."""
-        return await self.query(
-            lambda c: c.execute(
-                select(SEAT_VIEW).where(SEAT_VIEW.c.show_id == show_id, SEAT_VIEW.c.state != "free")
-            ).all()
-        )
+        return await self.query(lambda c: run(c, _TAKEN_SEATS, {"show_id": show_id}).all())
 
     async def blocked(self, show_id: str) -> set[str]:
         """Seats of a show the cinema took out of service."""
         return await self.query(
-            lambda c: set(
-                c.execute(
-                    select(BLOCKED_VIEW.c.seat).where(BLOCKED_VIEW.c.show_id == show_id)
-                ).scalars()
-            )
+            lambda c: {r[0] for r in run(c, _BLOCKED_SEATS, {"show_id": show_id})}
         )
 
     async def seat_counts(self, show_ids: list[str]) -> dict[str, dict[str, int]]:
         """Held and sold counts per show."""
 
+        if not show_ids:
+            return {}
+        marks, params = in_list("s", show_ids)
+        taken_sql = SQL.of(
+            "SELECT show_id, state, count(*) FROM info_seats"
+            f" WHERE show_id IN {marks} AND state != 'free' GROUP BY show_id, state"
+        )
+        # a blocked seat counts as blocked unless it is held or sold (then it counts so)
+        blocked_sql = SQL.of(
+            "SELECT b.show_id, count(*) FROM info_blocked_seats b"
+            f" WHERE b.show_id IN {marks} AND NOT EXISTS (SELECT 1 FROM info_seats s"
+            " WHERE s.show_id = b.show_id AND s.seat = b.seat AND s.state != 'free')"
+            " GROUP BY b.show_id"
+        )
+
         def read(conn: Any) -> dict[str, dict[str, int]]:
-            rows = conn.execute(
-                select(SEAT_VIEW.c.show_id, SEAT_VIEW.c.state, func.count())
-                .where(SEAT_VIEW.c.show_id.in_(show_ids), SEAT_VIEW.c.state != "free")
-                .group_by(SEAT_VIEW.c.show_id, SEAT_VIEW.c.state)
-            ).all()
             counts: dict[str, dict[str, int]] = {}
-            for show_id, state, n in rows:
+            for show_id, state, n in run(conn, taken_sql, params):
                 counts.setdefault(show_id, {})[state] = n
-            taken = select(SEAT_VIEW.c.seat).where(
-                SEAT_VIEW.c.show_id == BLOCKED_VIEW.c.show_id,
-                SEAT_VIEW.c.seat == BLOCKED_VIEW.c.seat,
-                SEAT_VIEW.c.state != "free",
-            )
-            blocked = conn.execute(
-                select(BLOCKED_VIEW.c.show_id, func.count())
-                .where(BLOCKED_VIEW.c.show_id.in_(show_ids), ~taken.exists())
-                .group_by(BLOCKED_VIEW.c.show_id)
-            ).all()
-            for show_id, n in blocked:
+            for show_id, n in run(conn, blocked_sql, params):
                 counts.setdefault(show_id, {})["blocked"] = n
             return counts
 
@@ -417,15 +409,7 @@ class InformationService(Service):
     async def sales(self, since: float, until: float) -> list[Any]:
         """Bookings sold (completed, even if refunded later) in a time range of sale."""
         return await self.query(
-            lambda c: c.execute(
-                select(BOOKING_VIEW).where(
-                    and_(
-                        BOOKING_VIEW.c.created_at >= since,
-                        BOOKING_VIEW.c.created_at < until,
-                        BOOKING_VIEW.c.completed_at.is_not(None),
-                    )
-                )
-            ).all()
+            lambda c: run(c, _SOLD, {"since": since, "until": until}).all()
         )
 
 
@@ -491,3 +475,21 @@ _BOOKING_BY_ID = SQL("SELECT * FROM info_bookings WHERE booking_id = :id")
 _STATUS_BY_ID = SQL("SELECT status, status_rank FROM info_bookings WHERE booking_id = :id")
 _STATUS_BY_CODE = SQL("SELECT booking_id, status FROM info_bookings WHERE code = :code")
 _HOLD_SHOWN = SQL("SELECT 1 FROM info_seats WHERE ref = :ref AND state = 'held' LIMIT 1")
+_RELEASING = SQL(
+    "UPDATE info_bookings SET status = 'RELEASING', status_rank = :rank"
+    " WHERE booking_id = :id AND status = 'CANCELLING'"
+)
+_REJECTING = SQL(
+    "UPDATE info_bookings SET status = 'REJECTING', status_rank = :rank, reason = :reason"
+    " WHERE booking_id = :id AND status = 'PAID'"
+)
+_BLOCK_SEAT = SQL(
+    "INSERT INTO info_blocked_seats (show_id, seat) VALUES (:show_id, :seat)"
+    " ON CONFLICT DO NOTHING"
+)
+_BLOCKED_SEATS = SQL("SELECT seat FROM info_blocked_seats WHERE show_id = :show_id")
+_TAKEN_SEATS = SQL("SELECT * FROM info_seats WHERE show_id = :show_id AND state != 'free'")
+_SOLD = SQL(
+    "SELECT * FROM info_bookings WHERE created_at >= :since AND created_at < :until"
+    " AND completed_at IS NOT NULL"
+)

@@ -14,8 +14,6 @@ import asyncio
 import uuid
 from typing import Any
 
-from sqlalchemy import update
-
 from backend import arguments
 from backend.errors import InvalidInput, PaymentUnavailable
 from backend.messaging.envelope import Envelope
@@ -33,7 +31,7 @@ from backend.runtime.pool import WorkerPool
 from backend.services.base import Postman, Service, handles
 from backend.services.payment.model import PAYMENTS
 from backend.services.payment.simulator import PaymentSimulator, SimulatorKnobs, check_knobs
-from backend.storage import SQL, run
+from backend.sql import SQL, run
 from backend.tender import CASH_MAX, CheckedCard
 
 
@@ -165,8 +163,8 @@ class PaymentService(Service):
         row = _by_key(tx.conn, request.idempotency_key)
         if row is not None:
             return _outcome(row)
-        tx.conn.execute(
-            PAYMENTS.insert(),
+        tx.run(
+            _VOID,
             {
                 "id": "void_" + uuid.uuid4().hex[:16],
                 "idempotency_key": request.idempotency_key,
@@ -193,11 +191,7 @@ class PaymentService(Service):
         amount = 0
         payment_id = None
         if row is not None and row.status == "captured":
-            tx.conn.execute(
-                update(PAYMENTS)
-                .where(PAYMENTS.c.id == row.id, PAYMENTS.c.status == "captured")
-                .values(status="refunded", refunded_at=tx.now_epoch, refund_reason=msg.reason)
-            )
+            tx.run(_REFUND, {"id": row.id, "now": tx.now_epoch, "reason": msg.reason})
             amount, payment_id = row.amount, row.id
         elif row is not None and row.status == "refunded":
             amount, payment_id = row.amount, row.id  # said again; money moved once
@@ -274,6 +268,15 @@ _RECORD = SQL(
     " ON CONFLICT (idempotency_key) DO NOTHING"
 )
 _BY_KEY = SQL("SELECT * FROM payments WHERE idempotency_key = :key")
+_VOID = SQL(
+    "INSERT INTO payments (id, idempotency_key, booking_id, method, amount, status, reason,"
+    " created_at) VALUES (:id, :idempotency_key, :booking_id, :method, :amount, :status,"
+    " :reason, :created_at)"
+)
+_REFUND = SQL(
+    "UPDATE payments SET status = 'refunded', refunded_at = :now, refund_reason = :reason"
+    " WHERE id = :id AND status = 'captured'"
+)
 
 
 def _by_key(conn: Any, key: str) -> Any:

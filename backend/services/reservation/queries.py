@@ -1,4 +1,4 @@
-"""Reservation's SQL, written once (see ``backend.storage.SQL`` for why plain SQL).
+"""Reservation's SQL, written once (see ``backend.sql`` for why plain SQL).
 
 Every function takes the transaction's ``Tx`` (or a read connection) and does one thing
 to reservation's own tables; the service composes them.
@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from backend.messaging.journal import Tx
-from backend.storage import SQL, in_list, run
+from backend.sql import SQL, in_list, run
 
 HOLD_BY_ID = SQL("SELECT * FROM holds WHERE id = :id")
 INSERT_HOLD = SQL(
@@ -131,8 +131,8 @@ def transition(
 def changed(tx: Tx, row: Any, **changes: Any) -> Any:
     """``row`` as it reads after ``changes`` were written, without reading it again.
 
-    Rows from SQLite are named tuples (see ``backend.storage.run``); other drivers' rows
-    are read again.
+    Rows are named tuples on every engine (``backend.sql.Rows``); a row of another kind
+    (read through SQLAlchemy) is read again.
     """
     replace = getattr(row, "_replace", None)
     if replace is not None:

@@ -73,7 +73,7 @@ from backend.services.reservation import queries as q
 from backend.services.reservation import saga
 from backend.services.reservation.holds import SeatHolds
 from backend.services.reservation.model import BOOKINGS, HOLDS, OUT_OF_SERVICE, SEAT_CLAIMS
-from backend.storage import run
+from backend.sql import run
 from backend.tender import Cash
 
 log = logging.getLogger(__name__)

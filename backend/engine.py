@@ -1,0 +1,140 @@
+"""Connecting to a database, and what its driver's errors mean in words.
+
+Every ``Store`` and the start-up check (``backend.integrity``) get their engine from
+``make_engine``, so a database is always opened the same way. SQLite is set up for many
+processes on one data directory: WAL, ``busy_timeout``, and ``synchronous=NORMAL`` (a
+committed transaction survives a killed process; only a power cut may lose the last
+few); the driver's own transaction handling is switched off, as the store issues
+``BEGIN`` itself. Any other SQLAlchemy URL (PostgreSQL) gets a plain pooled engine.
+
+Driver errors become ``StorageError`` with a sentence a clerk can act on (``explain``):
+the person at the terminal can close the program holding a lock or restore a damaged
+file, but can do nothing with a driver's message.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.exc import OperationalError
+
+from backend.errors import StorageError
+from backend.private_files import DIRECTORY_MODE, FILE_MODE
+
+#: SQLite's primary result codes for "another connection holds the lock".
+SQLITE_BUSY, SQLITE_LOCKED = 5, 6
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of a SQLite file."""
+    return f"sqlite:///{path}"
+
+
+def explain(name: str, where: str, exc: BaseException) -> StorageError:
+    """A driver error about the ``name`` database at ``where`` as a sentence for the
+    person at the terminal."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "locked" in text or "busy" in text:
+        return StorageError(
+            f"The {name} database ({where}) is locked by another program. "
+            "Close whatever holds it open and try again."
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StorageError(
+            f"The {name} database file {where} is damaged. Move it aside to start "
+            "that service afresh, or restore it from a backup."
+        )
+    if "unable to open" in text or "readonly" in text or "read-only" in text:
+        return StorageError(
+            f"Cannot write the {name} database at {where}. Check that the data "
+            "directory exists and is writable (or choose another with --data-dir)."
+        )
+    if isinstance(exc, (OperationalError, SADatabaseError)):
+        return StorageError(f"The {name} database ({where}) failed: {text}")
+    return StorageError(f"The {name} database ({where}) refused a change: {text}")
+
+
+def where_of(url: str) -> str:
+    """Where a database is, for messages: its file, or its server and name (never a
+    password)."""
+    return url.split("///", 1)[1] if url.startswith("sqlite") else url.split("@")[-1]
+
+
+def make_engine(url: str, busy_timeout_ms: int = 10_000) -> Engine:
+    """An engine for ``url`` set up as every store's is (on SQLite: WAL, busy timeout, our
+    own BEGIN)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+            pool_size=4,
+            max_overflow=4,
+        )
+        _configure_sqlite(engine, busy_timeout_ms)
+        return engine
+    return create_engine(url, pool_size=4, max_overflow=4, pool_pre_ping=True)
+
+
+def check_directory(directory: Path, name: str) -> None:
+    """Make sure the data directory exists and takes files, or say plainly why not."""
+    try:
+        directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+        probe = directory / f".{name}.{os.getpid()}.{threading.get_ident()}.write-test"
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
+        probe.unlink()
+    except OSError as exc:
+        raise StorageError(
+            f"The data directory {directory} cannot be used: {exc.strerror or exc}. "
+            "Choose a writable directory with --data-dir or CINEMA_DATA_DIR."
+        ) from exc
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether SQLite said another connection holds the lock (nothing was done)."""
+    orig = getattr(exc, "orig", exc)
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
+    text = str(orig).lower()
+    return "locked" in text or "busy" in text
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor, busy_timeout_ms: int) -> None:
+    """``PRAGMA journal_mode=WAL``, waiting for the lock like any statement would.
+
+    Turning a database that is not yet in WAL mode (one made by another program, or a
+    copy) into WAL needs it to itself, and SQLite answers "locked" at once, without its
+    busy handler, while another process has it open: two box offices starting together
+    on such a file must take turns, not fail.
+    """
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """WAL, busy timeout, and no transaction of the driver's own (see ``_raw_transact``)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (no autocommit in 3.11)
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        _switch_to_wal(cursor, busy_timeout_ms)
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
