@@ -35,6 +35,7 @@ from backend.messaging.journal import (
     dead_letters,
     from_epoch,
     mark_processed,
+    pending_count,
     reopen_dead_letter,
 )
 from backend.messaging.handlers import handler_table, handles  # noqa: F401 - for services
@@ -264,6 +265,10 @@ class Service(Actor):
         mark_processed(tx.conn, fresh, tx.now_epoch)
 
     # --- dead letters -------------------------------------------------------------------
+
+    async def undelivered(self) -> int:
+        """How many messages this service emitted still wait for a receiver to take them."""
+        return await self.query(pending_count)
 
     async def dead_letters(self) -> list[DeadLetterRow]:
         """Messages this service gave up on, for an operator to see."""

@@ -322,6 +322,10 @@ class InformationService(Service):
         row = await self.query(lambda c: run(c, _STATUS_BY_CODE, {"code": code}).first())
         return None if row is None else (row.booking_id, row.status)
 
+    def hold_seen(self, hold_id: str) -> bool:
+        """Whether this process has seen the view change for this hold (no read)."""
+        return self.recent.get(("hold", hold_id)) is not None
+
     async def hold_shown(self, hold_id: str) -> bool:
         """Whether the seat view shows seats of this hold; memory first."""
         known = self.recent.get(("hold", hold_id))

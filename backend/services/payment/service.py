@@ -27,7 +27,7 @@ from backend.messaging.messages import (
 )
 from backend.messaging.requests import Authorize, PaymentOutcome, ResolvePayment
 from backend.runtime.clock import Clock
-from backend.runtime.pool import WorkerPool
+from backend.runtime.pool import PoolSnapshot, WorkerPool
 from backend.services.base import Postman, Service, handles
 from backend.services.payment.model import PAYMENTS
 from backend.services.payment.simulator import PaymentSimulator, SimulatorKnobs, check_knobs
@@ -223,6 +223,15 @@ class PaymentService(Service):
         for key, value in changes.items():
             setattr(knobs, key, value)
         return knobs
+
+    def knobs(self) -> tuple[float, float, int]:
+        """The simulator's (latency_ms, failure_rate, capacity) as they are now."""
+        k = self.simulator.knobs
+        return k.latency_ms, k.failure_rate, k.capacity
+
+    def pool_snapshot(self) -> tuple[PoolSnapshot, float]:
+        """The worker pool now, and its clock's ``monotonic()`` (its history's time base)."""
+        return self.pool.snapshot(), self.pool.clock.monotonic()
 
 
 #: The most a payment can be, in won (a sanity bound far inside 64-bit integers).

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from backend.messaging.journal import Tx
+from backend.services.reservation import saga
 from backend.sql import SQL, in_list, run
 
 HOLD_BY_ID = SQL("SELECT * FROM holds WHERE id = :id")
@@ -60,8 +61,8 @@ BLOCK_SEAT = SQL(
 )
 UNBLOCK_SEAT = SQL("DELETE FROM reservation_blocked_seats WHERE show_id = :show_id AND seat = :seat")
 MIDWAY_SAGAS = SQL(
-    "SELECT count(*) FROM bookings WHERE status NOT IN"
-    " ('COMPLETED', 'FAILED', 'REJECTED', 'CANCELLED')"
+    "SELECT count(*) FROM bookings WHERE status NOT IN ("
+    + ", ".join(f"'{status}'" for status in sorted(saga.TERMINAL)) + ")"
 )
 
 
@@ -142,3 +143,8 @@ def changed(tx: Tx, row: Any, **changes: Any) -> Any:
 
 def seats_of(row: Any) -> list[str]:
     return json.loads(row.seats)
+
+
+def sagas_in_flight(conn: Any) -> int:
+    """How many bookings have not reached a resting status."""
+    return run(conn, MIDWAY_SAGAS).scalar_one()

@@ -65,7 +65,7 @@ from backend.messaging.requests import (
 )
 from backend.pricing import quote
 from backend.runtime.actor import Actor
-from backend.runtime.breaker import CircuitBreaker
+from backend.runtime.breaker import BreakerSnapshot, CircuitBreaker
 from backend.runtime.clock import Clock
 from backend.services.base import Postman, Service, handles
 from backend.services.payment.simulator import DECLINE_MESSAGES
@@ -146,6 +146,28 @@ class ReservationService(Service):
             await self.reconcile(booking_id)
 
     # --- asks ---------------------------------------------------------------------------
+
+    async def ask(self, request: Any, timeout: float) -> Any:
+        """An open payment breaker refuses a sale here at once, before the request waits
+        for a turn among the asks (``acquire`` in ``book`` stays the real gate)."""
+        if self.breaker is not None and isinstance(request, BookSeats):
+            self.breaker.refuse_if_open()
+        return await super().ask(request, timeout)
+
+    def payment_breaker(self) -> tuple[BreakerSnapshot, float] | None:
+        """The payment breaker now and its clock's ``monotonic()`` (None: no breaker)."""
+        if self.breaker is None:
+            return None
+        return self.breaker.snapshot(), self.breaker.clock.monotonic()
+
+    def reset_payment_breaker(self) -> None:
+        """Close the payment breaker by hand (after fixing what tripped it)."""
+        if self.breaker is not None:
+            self.breaker.reset()
+
+    async def sagas_in_flight(self) -> int:
+        """How many bookings are mid-way (not yet at a resting status)."""
+        return await self.query(q.sagas_in_flight)
 
     async def handle_ask(self, request: Any) -> Any:
         if isinstance(request, HoldSeats):
