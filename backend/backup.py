@@ -6,8 +6,8 @@ copy, say, a payment whose booking is not in the reservation copy. The backup th
 takes the write lock of all four databases at once (in a fixed order; clerks' writes wait
 a few milliseconds), opens a read snapshot on each, lets the writers go, and then copies
 each snapshot with SQLite's online backup API while selling continues. The four copies
-are the books as they stood at one instant, which is a state the box office can always
-settle from.
+are the books as they stood at one instant, a state from which the box office can always
+carry on.
 
 **Restore** refuses while a box office is running on the data directory (see
 ``backend.occupancy``), moves the databases it replaces aside (never deletes them), and

@@ -73,7 +73,7 @@ class Dispatcher:
         self.owner = owner_id()
         self._hints: set[tuple[str, str]] = set()
         self._wake = asyncio.Event()
-        self._settled: dict[str, list[int]] = defaultdict(list)
+        self._acknowledged: dict[str, list[int]] = defaultdict(list)
         self._released: dict[str, list[int]] = defaultdict(list)
         self._flush_wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -125,28 +125,28 @@ class Dispatcher:
 
     def handoff(self, producer: str, leased: list[Claimed]) -> None:
         """Deliver mail leased at emit time (after the producer committed it)."""
-        settle = self.settle(producer)
+        report = self.reporter(producer)
         for item in leased:
             receiver = self.services.get(item.destination)
             try:
                 if receiver is None:
                     raise LookupError(item.destination)
-                receiver.tell(Deliver(item, settle))
+                receiver.tell(Deliver(item, report))
             except (BoxOfficeError, LookupError):
-                settle(item, False)
+                report(item, False)
 
-    def settle(self, producer: str) -> Any:
+    def reporter(self, producer: str) -> Any:
         """A callback for deliveries from ``producer``: acknowledge or give back."""
 
-        def settle(claimed: Claimed, applied: bool) -> None:
-            (self._settled if applied else self._released)[producer].append(
+        def report(claimed: Claimed, applied: bool) -> None:
+            (self._acknowledged if applied else self._released)[producer].append(
                 claimed.delivery_id
             )
             self._flush_wake.set()
             if not applied:
                 self.wake(producer, {claimed.destination})
 
-        return settle
+        return report
 
     # --- moving mail --------------------------------------------------------------------
 
@@ -215,10 +215,10 @@ class Dispatcher:
                 is_sqlite=producer.store.is_sqlite,
             )
         )
-        settle = self.settle(producer_name)
+        report = self.reporter(producer_name)
         for i, item in enumerate(claimed):
             try:
-                receiver.tell(Deliver(item, settle))
+                receiver.tell(Deliver(item, report))
             except BoxOfficeError:  # stopped or full meanwhile: give the rest back
                 for rest in claimed[i:]:
                     self._released[producer_name].append(rest.delivery_id)
@@ -237,21 +237,21 @@ class Dispatcher:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the producer's store closed: redelivery will dedupe
-                log.info("dispatcher could not settle deliveries: %s", exc)
+                log.info("dispatcher could not record delivery outcomes: %s", exc)
 
     async def _flush(self) -> None:
-        for producer in list(self._settled.keys() | self._released.keys()):
-            acks = self._settled.pop(producer, [])
+        for producer in list(self._acknowledged.keys() | self._released.keys()):
+            acks = self._acknowledged.pop(producer, [])
             gives = self._released.pop(producer, [])
             service = self.services.get(producer)
             if service is None or not service.store.is_open or not (acks or gives):
                 continue
 
-            def settle(conn: Any, acks: list[int] = acks, gives: list[int] = gives) -> None:
+            def record(conn: Any, acks: list[int] = acks, gives: list[int] = gives) -> None:
                 acknowledge(conn, acks)
                 release(conn, gives)
 
-            await service.store.write(settle)
+            await service.store.write(record)
 
 
 def _receivers_with_mail(conn: Any, now: float) -> list[str]:

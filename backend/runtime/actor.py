@@ -48,7 +48,7 @@ class Deliver:
     """A durable message handed to this actor by the dispatcher."""
 
     claimed: Any  # backend.messaging.journal.Claimed
-    settle: Callable[[Any, bool], None] = field(repr=False)  # (claimed, applied) -> None
+    report: Callable[[Any, bool], None] = field(repr=False)  # (claimed, applied) -> None
 
 
 class ActorCrashed(Exception):
@@ -178,7 +178,7 @@ class Actor:
         """Undelivered mail goes back to be sent again later."""
         while not self.mailbox.empty():
             item = self.mailbox.get_nowait()
-            item.settle(item.claimed, False)
+            item.report(item.claimed, False)
 
     def unavailable(self) -> ServiceUnavailable:
         """The error a caller gets when this actor cannot take requests."""
@@ -271,7 +271,7 @@ class Actor:
                     await self.handle_deliveries(batch)
                 except BaseException:
                     for d in batch:
-                        d.settle(d.claimed, False)
+                        d.report(d.claimed, False)
                     raise
                 finally:
                     self.busy_since = None

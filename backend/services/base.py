@@ -213,15 +213,15 @@ class Service(Actor):
     # --- deliveries ---------------------------------------------------------------------
 
     async def handle_deliveries(self, batch: list[Deliver]) -> None:
-        def settle() -> None:
+        def report() -> None:
             # Acknowledged before anyone waiting on the view is woken: whoever the view
             # tells "done" finds the mail gone from the journal too (the acks are
             # written by the dispatcher's next turn, which now comes first).
             for d in batch:
-                d.settle(d.claimed, True)
+                d.report(d.claimed, True)
 
         try:
-            await self._transact(self._apply, ([d.claimed.envelope for d in batch],), settle)
+            await self._transact(self._apply, ([d.claimed.envelope for d in batch],), report)
         except StorageError:
             raise
         except Exception:
@@ -242,13 +242,13 @@ class Service(Actor):
                 error = f"{type(exc).__name__}: {exc}"
                 log.warning("%s could not apply %s: %s", self.name, envelope.type, error)
             else:
-                delivery.settle(delivery.claimed, True)
+                delivery.report(delivery.claimed, True)
                 return
         self.last_error = f"dead letter {envelope.type} {envelope.message_id[:8]}: {error}"
         await self.transact(
             lambda tx: dead_letter(tx.conn, envelope, error, 2, tx.now_epoch)
         )
-        delivery.settle(delivery.claimed, True)
+        delivery.report(delivery.claimed, True)
 
     def _apply(self, tx: Tx, envelopes: list[Envelope]) -> None:
         done = already_processed(tx.conn, [e.message_id for e in envelopes])

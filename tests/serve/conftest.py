@@ -214,7 +214,7 @@ class Terminal:
         except AssertionError as exc:
             raise AssertionError(f"{exc}; the screen shows:\n{self.screen()}") from None
 
-    def settle(self, quiet_s: float = 0.6, timeout: float = 30.0) -> str:
+    def until_still(self, quiet_s: float = 0.6, timeout: float = 30.0) -> str:
         """Wait until the screen stops changing (the app has finished a redraw)."""
         last = [self.screen(), time.monotonic()]
 
@@ -225,7 +225,7 @@ class Terminal:
                 return None
             return screen if time.monotonic() - last[1] >= quiet_s else None
 
-        return wait_until(quiet, timeout, what="the screen to settle")  # type: ignore[return-value]
+        return wait_until(quiet, timeout, what="the screen to keep still")  # type: ignore[return-value]
 
     def keys(self, *keys: str, pause: float = 0.3) -> None:
         for key in keys:

@@ -49,7 +49,7 @@ def open_session(terminal: Terminal, port: int, key: ClientKey | None, tmp: Path
 def sell_two_seats_for_cash(terminal: Terminal) -> str:
     """Tomorrow's first show, the best two seats, exact cash: the booking code."""
     terminal.keys("]")
-    terminal.settle()  # tomorrow's programme is drawn
+    terminal.until_still()  # tomorrow's programme is drawn
     terminal.keys("Enter")
     terminal.wait_for("Cursor")
     terminal.keys("2")
@@ -395,7 +395,7 @@ def test_hangul_is_aligned_over_ssh(ssh_server, clerk_key, terminals, tmp_path):
     terminal = terminals()
     terminal.start(ssh_command(server.port, clerk_key, "-t"), tmp_path / "exit")
     terminal.wait_for("상영 시간표", timeout=60)
-    screen = terminal.settle()
+    screen = terminal.until_still()
     columns = set()
     for line in screen.splitlines():
         found = re.search(r"\b\d\d:\d\d\b", line)

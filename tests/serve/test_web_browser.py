@@ -85,12 +85,12 @@ class Screen:
                                      f"output: {text[-800:]!r}")
             self.page.wait_for_timeout(100)
 
-    def settle(self, quiet_s: float = 0.8, timeout: float = 30.0) -> None:
+    def until_still(self, quiet_s: float = 0.8, timeout: float = 30.0) -> None:
         """Wait until no output has come for ``quiet_s`` (a redraw is finished)."""
         deadline = time.monotonic() + timeout
         size, since = len(self.raw), time.monotonic()
         while time.monotonic() - since < quiet_s:
-            assert time.monotonic() < deadline, "the screen never settled"
+            assert time.monotonic() < deadline, "the screen never kept still"
             self.page.wait_for_timeout(100)
             if len(self.raw) != size:
                 size, since = len(self.raw), time.monotonic()
@@ -153,10 +153,10 @@ def test_a_clerk_opens_the_link_and_sells_a_ticket_with_the_keyboard(
     screen.wait_for(OCCUPANCY)  # the services are up
     assert "Charade" in screen.text() and "Metropolis" in screen.text()
     page.focus(".xterm-helper-textarea")  # where xterm.js takes the keyboard
-    screen.settle()
+    screen.until_still()
 
     screen.keys("]")  # tomorrow's programme
-    screen.settle()
+    screen.until_still()
     screen.keys("Enter")  # its first show
     screen.wait_for("Cursor")
     screen.keys("2")  # the best two seats
@@ -165,7 +165,7 @@ def test_a_clerk_opens_the_link_and_sells_a_ticket_with_the_keyboard(
     screen.wait_for("F5 cash")
     screen.keys("F5", "F7", "Control+s")  # cash, exact amount, confirm
     shown = screen.wait_for("Booking code")
-    screen.settle()
+    screen.until_still()
     page.screenshot(path=str(tmp_path / "sold.png"))
     code_on_screen = CODE.search(screen.text(screen.mark))
 

@@ -10,7 +10,7 @@ Every snapshot must come out the same on every run, so:
   shown on these screens) and the ManualClock frozen at 2026-11-24 10:00 KST, so the
   day strip, "started" shows, hold countdowns (05:00) and sale times never move;
 * each ``run_before`` waits for the backend, for the status line to show every service
-  running and for the screen to stop changing (``settled``), then turns off the input
+  running and for the screen to stop changing (``until_still``), then turns off the input
   cursor's blinking;
 * booking codes and booking ids are random in the backend; the ``fixed_ids`` fixture
   makes them deterministic (code ``K7M2QX``, ids from a counter) for the screens that
@@ -86,7 +86,7 @@ def services_up(app) -> bool:
     return line.count("●") == 4 and not any(mark in line for mark in "○◐✖↻⚡")
 
 
-async def settled(pilot: Pilot, quiet: float = 0.3, timeout: float = 10.0) -> None:
+async def until_still(pilot: Pilot, quiet: float = 0.3, timeout: float = 10.0) -> None:
     """Wait for the backend-driven parts to be final: services up, then two screenshots
     ``quiet`` seconds apart that are identical. Input cursors stop blinking."""
     app = pilot.app
@@ -187,7 +187,7 @@ def run(*steps):
     async def run_before(pilot: Pilot) -> None:
         for step in steps:
             await step(pilot)
-        await settled(pilot)
+        await until_still(pilot)
 
     return run_before
 
