@@ -13,12 +13,13 @@ from typing import Any
 
 from backend.catalog import Catalog
 from backend.errors import BoxOfficeError
+from backend.messaging.requests import BookingRecord
 from backend.runtime.clock import from_epoch
 from backend.views import Booking, TimelineStep
 
 
 class BookingRows:
-    """Builds ``Booking`` values from write-side dicts or view rows."""
+    """Builds ``Booking`` values from reservation's records or view rows."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -36,26 +37,26 @@ class BookingRows:
             "starts_at": show.starts_at,
         }
 
-    def from_write_side(self, d: dict[str, Any]) -> Booking:
+    def from_write_side(self, d: BookingRecord) -> Booking:
         return Booking(
-            id=d["id"],
-            code=d["code"],
-            status=d["status"],
-            show_id=d["show_id"],
-            seats=tuple(d["seats"]),
-            tickets=dict(d["tickets"]),
-            amount=d["amount"],
-            phone=d["phone"],
-            method=d["method"],
-            brand=d["brand"],
-            last4=d["last4"],
-            change=d["change"],
-            reason=d["reason"],
-            ticket_numbers=tuple(d["ticket_numbers"]),
-            hold_id=d["hold_id"],
-            created_at=d["created_at"],
-            updated_at=d["updated_at"],
-            **self.titles(d["show_id"]),
+            id=d.id,
+            code=d.code,
+            status=d.status,
+            show_id=d.show_id,
+            seats=tuple(d.seats),
+            tickets=dict(d.tickets),
+            amount=d.amount,
+            phone=d.phone,
+            method=d.method,
+            brand=d.brand,
+            last4=d.last4,
+            change=d.change,
+            reason=d.reason,
+            ticket_numbers=tuple(d.ticket_numbers),
+            hold_id=d.hold_id,
+            created_at=d.created_at,
+            updated_at=d.updated_at,
+            **self.titles(d.show_id),
         )
 
     def from_view(self, row: Any, steps: Iterable[Any]) -> Booking:

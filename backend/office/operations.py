@@ -176,7 +176,8 @@ class Operations(OfficeCore):
         blocked = arguments.flag(blocked, "blocked")
         if not labels:
             raise InvalidInput("Give at least one seat to block or unblock, like 'E7'.")
-        return await self._ask(self.rt.cinema, BlockSeats(show.id, tuple(labels), blocked), 10.0)
+        applied = await self._ask(self.rt.cinema, BlockSeats(show.id, tuple(labels), blocked), 10.0)
+        return list(applied.seats)
 
     async def cancel_show(self, show_id: str) -> None:
         """Cancel a show at the cinema: paid bookings not yet confirmed are rejected."""

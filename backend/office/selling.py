@@ -62,16 +62,15 @@ class Selling(Lookup):
         # here: a refusal elsewhere (an open breaker) must stay instant.
         await asyncio.sleep(0)
         reply = await self._ask_reservation(HoldSeats(show_id, tuple(seats), replaces))
-        await consistency.hold_shown(self.rt.information, reply["show_id"], reply["id"],
-                                     held=True)
-        return HoldInfo(reply["id"], reply["show_id"], tuple(reply["seats"]), reply["expires_at"])
+        await consistency.hold_shown(self.rt.information, reply.show_id, reply.id, held=True)
+        return HoldInfo(reply.id, reply.show_id, reply.seats, reply.expires_at)
 
     async def release(self, hold_id: str) -> None:
         """Give held seats back (the clerk left the seat map without selling)."""
         hold_id = arguments.text(hold_id, "hold_id")
-        show_id = await self._ask_reservation(ReleaseHold(hold_id))
-        if show_id:
-            await consistency.hold_shown(self.rt.information, show_id, hold_id, held=False)
+        freed = await self._ask_reservation(ReleaseHold(hold_id))
+        if freed.show_id:
+            await consistency.hold_shown(self.rt.information, freed.show_id, hold_id, held=False)
 
     async def book(
         self,
@@ -112,7 +111,7 @@ class Selling(Lookup):
             if exc.booking_id:  # the failed attempt shows in history before we say so
                 await consistency.booking_shown(self.rt.information, exc.booking_id, saga.FAILED)
             raise
-        await consistency.booking_shown(self.rt.information, reply["id"], reply["status"])
+        await consistency.booking_shown(self.rt.information, reply.id, reply.status)
         return self.rows.from_write_side(reply)
 
     async def cancel(self, code: str) -> Booking:
@@ -122,14 +121,14 @@ class Selling(Lookup):
         reply = await self._ask_reservation(CancelBooking(code))
         reservation = self.rt.reservation
         done = await reservation.wait_for_status(
-            reply["id"], frozenset({saga.CANCELLED, saga.RELEASING}), timeout=5.0
+            reply.id, frozenset({saga.CANCELLED, saga.RELEASING}), timeout=5.0
         )
         done = await reservation.wait_for_status(
-            reply["id"], frozenset({saga.CANCELLED}), timeout=1.0
+            reply.id, frozenset({saga.CANCELLED}), timeout=1.0
         ) or done or reply
         if not self.rt.information.ready:  # the cancellation stands; the view catches up later
             return self.rows.from_write_side(done)
-        await consistency.booking_shown(self.rt.information, done["id"], done["status"])
+        await consistency.booking_shown(self.rt.information, done.id, done.status)
         return await self.booking(code)
 
     async def _ask_reservation(

@@ -24,7 +24,7 @@ from backend.messaging.messages import (
     SeatsRejected,
     SeatsReleased,
 )
-from backend.messaging.requests import BlockSeats, CancelShow
+from backend.messaging.requests import BlockApplied, BlockSeats, CancelShow
 from backend.runtime.clock import Clock
 from backend.services.base import Postman, Service, handles
 from backend.services.cinema.model import (
@@ -166,7 +166,7 @@ class CinemaService(Service):
             return await self.transact(self._cancel_show, request)
         return await super().handle_ask(request)
 
-    def _block(self, tx: Tx, request: BlockSeats) -> list[str]:
+    def _block(self, tx: Tx, request: BlockSeats) -> BlockApplied:
         show = self.catalog.showtime(request.show_id)
         for seat in request.seats:
             if show.hall.seat(seat) is None:
@@ -191,7 +191,7 @@ class CinemaService(Service):
             SeatsBlocked(show_id=request.show_id, seats=labels, blocked=request.blocked),
             correlation_id=request.show_id,
         )
-        return labels
+        return BlockApplied(request.show_id, tuple(labels), request.blocked)
 
     def _cancel_show(self, tx: Tx, request: CancelShow) -> None:
         self.catalog.showtime(request.show_id)

@@ -15,7 +15,7 @@ from backend.catalog import Catalog
 from backend.errors import InvalidInput, NotFound, SeatUnavailable
 from backend.messaging.journal import Tx, from_epoch
 from backend.messaging.messages import HoldReleased, SeatsHeld
-from backend.messaging.requests import HoldSeats
+from backend.messaging.requests import HoldFreed, HoldSeats, HoldTaken
 from backend.runtime.clock import Clock
 from backend.services.reservation import queries as q
 
@@ -61,7 +61,7 @@ class SeatHolds:
 
     def take(
         self, tx: Tx, show_id: str, labels: list[str], replaces: str | None = None
-    ) -> dict[str, Any]:
+    ) -> HoldTaken:
         now = tx.now_epoch
         if replaces is not None:  # the clerk changed the selection: swap holds atomically
             old = q.hold_row(tx, replaces)
@@ -107,7 +107,7 @@ class SeatHolds:
             correlation_id=hold_id,
         )
         tx.touched.add(show_id)
-        return {"id": hold_id, "show_id": show_id, "seats": labels, "expires_at": from_epoch(expires)}
+        return HoldTaken(hold_id, show_id, tuple(labels), from_epoch(expires))
 
     def end(self, tx: Tx, hold: Any, reason: str) -> None:
         """Free a hold's seats (it has no booking running) and say so."""
@@ -121,8 +121,8 @@ class SeatHolds:
         )
         tx.touched.add(hold.show_id)
 
-    def release(self, tx: Tx, hold_id: str) -> str | None:
-        """Free a hold's seats; returns its show (None when there was nothing to free)."""
+    def release(self, tx: Tx, hold_id: str) -> HoldFreed:
+        """Free a hold's seats; the reply names its show (None: nothing was left to free)."""
         hold = q.hold_row(tx, hold_id)
         if hold is None:
             raise NotFound("That seat hold does not exist.", key="hold.missing")
@@ -131,14 +131,14 @@ class SeatHolds:
                 "These seats were sold; cancel the booking instead.", key="hold.sold"
             )
         if hold.state != "active":
-            return None  # released or expired already: nothing to do
+            return HoldFreed(hold_id, None)  # released or expired already: nothing to do
         if hold.booking_id is not None:
             raise InvalidInput(
                 "A payment for these seats is in progress; wait for it to finish.",
                 key="payment.in_progress",
             )
         self.end(tx, hold, "released")
-        return hold.show_id
+        return HoldFreed(hold_id, hold.show_id)
 
     def expire_lapsed(self, tx: Tx) -> int:
         rows = tx.run(q.LAPSED_HOLDS, {"now": tx.now_epoch}).all()

@@ -57,6 +57,7 @@ from backend.messaging.messages import (
 from backend.messaging.requests import (
     Authorize,
     BookSeats,
+    BookingRecord,
     CancelBooking,
     HoldSeats,
     PaymentOutcome,
@@ -183,7 +184,7 @@ class ReservationService(Service):
 
     # --- the booking saga ---------------------------------------------------------------
 
-    async def book(self, request: BookSeats) -> dict[str, Any]:
+    async def book(self, request: BookSeats) -> BookingRecord:
         breaker = self.breaker
         if breaker is not None:
             breaker.acquire()  # an open breaker refuses here, before anything is written
@@ -243,7 +244,7 @@ class ReservationService(Service):
                             type(exc).__name__, exc)
             return await self._unknown_outcome(started, timed_out, type(exc).__name__)
         booking = await self.transact(self._settle, booking_id, None, outcome, None)
-        if booking["status"] == saga.FAILED:
+        if booking.status == saga.FAILED:
             reason = outcome.reason or "card_declined"
             raise PaymentDeclined(
                 DECLINE_MESSAGES.get(reason, "The payment was declined; nothing was charged.")
@@ -255,7 +256,7 @@ class ReservationService(Service):
 
     async def _unknown_outcome(
         self, started: dict[str, Any], timed_out: bool, error: str
-    ) -> dict[str, Any]:
+    ) -> BookingRecord:
         """Payment gave no answer (it timed out, or it failed with an unexpected error):
         nobody can tell whether money moved, so the outcome is unknown until payment is
         asked to resolve the key (which voids a payment it never recorded)."""
@@ -263,14 +264,14 @@ class ReservationService(Service):
         reason = "payment timed out" if timed_out else f"payment failed ({error})"
         await self.transact(self._settle, booking_id, "unknown", None, reason)
         booking = await self.reconcile(booking_id)
-        if booking is None or booking["status"] == saga.PAYMENT_UNKNOWN:
+        if booking is None or booking.status == saga.PAYMENT_UNKNOWN:
             what = "did not answer in time" if timed_out else "failed with an internal error"
             raise PaymentPending(
                 f"Payment {what}. Booking {code} will be settled automatically; look it up "
                 "in a moment before taking payment again.",
                 code,
             )
-        if booking["status"] == saga.FAILED:
+        if booking.status == saga.FAILED:
             if timed_out:
                 message = ("Payment took too long to answer; nothing was charged and the seats "
                            "are still held. Try again.")
@@ -382,7 +383,7 @@ class ReservationService(Service):
         event: str | None,
         outcome: PaymentOutcome | None,
         reason: str | None,
-    ) -> dict[str, Any]:
+    ) -> BookingRecord:
         """Record what payment said (or that it said nothing) on the booking."""
         if event is None and outcome is not None:
             event = "captured" if outcome.status == "captured" else "refused"
@@ -390,7 +391,7 @@ class ReservationService(Service):
         assert event is not None
         row = self._transition(tx, booking_id, event, reason=reason)
         if row is None:
-            return _booking_dict(self._row(tx, booking_id))
+            return _record(self._row(tx, booking_id))
         if row.status == saga.PAID and outcome is not None:
             payment = {"payment_id": outcome.payment_id, "brand": outcome.brand,
                        "last4": outcome.last4, "change": outcome.change}
@@ -420,9 +421,9 @@ class ReservationService(Service):
                 BookingFailed(booking_id=booking_id, code=row.code, reason=reason or "declined"),
                 correlation_id=booking_id,
             )
-        return _booking_dict(row)
+        return _record(row)
 
-    async def reconcile(self, booking_id: str) -> dict[str, Any] | None:
+    async def reconcile(self, booking_id: str) -> BookingRecord | None:
         """Ask payment what became of an unknown payment and record it."""
         try:
             outcome = await self.payment().ask(
@@ -431,7 +432,7 @@ class ReservationService(Service):
             )
         except Exception as exc:  # noqa: BLE001 - timed out, down or broken: ask again later
             log.info("payment of %s still unknown: %s", booking_id, exc)
-            return await self.query(lambda c: _booking_dict(self._row_conn(c, booking_id)))
+            return await self.query(lambda c: _record(self._row_conn(c, booking_id)))
         return await self.transact(self._settle, booking_id, None, outcome, None)
 
     def _stale_payments(self, conn: Any) -> list[str]:
@@ -441,10 +442,10 @@ class ReservationService(Service):
 
     # --- the cancellation saga ----------------------------------------------------------
 
-    async def cancel(self, code: str) -> dict[str, Any]:
+    async def cancel(self, code: str) -> BookingRecord:
         return await self.transact(self._cancel, code)
 
-    def _cancel(self, tx: Tx, code: str) -> dict[str, Any]:
+    def _cancel(self, tx: Tx, code: str) -> BookingRecord:
         row = q.booking_by_code(tx.conn, code)
         if row is None:
             raise NotFound(f"No booking has the code {code}.", key="booking.none", code=code)
@@ -465,7 +466,7 @@ class ReservationService(Service):
             RequestRefund(booking_id=row.id, code=code, reason="cancelled by customer"),
             correlation_id=row.id,
         )
-        return _booking_dict(moved)
+        return _record(moved)
 
     # --- deliveries ---------------------------------------------------------------------
 
@@ -577,33 +578,33 @@ class ReservationService(Service):
     def _row_conn(conn: Any, booking_id: str) -> Any:
         return q.booking_row(conn, booking_id)
 
-    async def booking_by_code(self, code: str) -> dict[str, Any] | None:
+    async def booking_by_code(self, code: str) -> BookingRecord | None:
         """The write side's record of a booking (its status is the freshest there is)."""
-        return await self.query(lambda c: _booking_dict(q.booking_by_code(c, code)))
+        return await self.query(lambda c: _record(q.booking_by_code(c, code)))
 
     async def wait_for_status(
         self, booking_id: str, statuses: frozenset[str], timeout: float
-    ) -> dict[str, Any] | None:
+    ) -> BookingRecord | None:
         """Wait until the booking is in one of ``statuses`` (None on timeout)."""
 
-        async def check() -> dict[str, Any] | None:
-            row = await self.query(lambda c: _booking_dict(self._row_conn(c, booking_id)))
-            return row if row is not None and row["status"] in statuses else None
+        async def check() -> BookingRecord | None:
+            row = await self.query(lambda c: _record(self._row_conn(c, booking_id)))
+            return row if row is not None and row.status in statuses else None
 
         return await self.wait_for(booking_id, check, timeout)
 
 
-def _booking_dict(row: Any) -> dict[str, Any] | None:
+def _record(row: Any) -> BookingRecord | None:
     if row is None:
         return None
     data = dict(row._mapping)
     data["refunded"] = bool(data["refunded"])
-    data["seats"] = json.loads(data["seats"])
-    data["tickets"] = json.loads(data["tickets"])
-    data["ticket_numbers"] = json.loads(data["ticket_numbers"]) if data["ticket_numbers"] else []
+    data["seats"] = tuple(json.loads(data["seats"]))
+    data["tickets"] = tuple(json.loads(data["tickets"]).items())
+    data["ticket_numbers"] = tuple(json.loads(data["ticket_numbers"] or "[]"))
     data["created_at"] = from_epoch(data["created_at"])
     data["updated_at"] = from_epoch(data["updated_at"])
-    return data
+    return BookingRecord(**data)
 
 
 
