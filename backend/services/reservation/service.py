@@ -605,6 +605,3 @@ def _record(row: Any) -> BookingRecord | None:
     data["created_at"] = from_epoch(data["created_at"])
     data["updated_at"] = from_epoch(data["updated_at"])
     return BookingRecord(**data)
-
-
-
