@@ -190,6 +190,22 @@ def test_one_class_handling_a_type_twice_is_refused():
     assert handler_table(Service) == {}
 
 
+def test_the_routed_services_are_the_services_the_box_office_runs():
+    from backend import bootstrap
+    from backend.messaging.messages import SERVICES
+    from backend.messaging.routes import SERVICE_CLASSES
+
+    assert tuple(SERVICE_CLASSES) == SERVICES  # the receivers' order
+    running = {
+        RESERVATION: bootstrap.ReservationService,
+        PAYMENT: bootstrap.PaymentService,
+        CINEMA: bootstrap.CinemaService,
+        INFORMATION: bootstrap.InformationService,
+    }
+    for service, cls in running.items():
+        assert _class_of(service) is cls
+
+
 def test_message_is_the_common_base():
     for kind in message_types():
         assert issubclass(kind, Message)
