@@ -17,13 +17,28 @@ from typing import Any
 from backend.messaging.envelope import Envelope
 from backend.messaging.journal import Tx
 from backend.messaging.messages import (
-    INFORMATION, BookingCancelled, BookingCompleted, BookingFailed, BookingPaid,
-    BookingRejected, BookingRequested, CancellationRequested, HoldReleased, PaymentCaptured,
-    PaymentOutcomeUnknown, PaymentRefunded, PaymentRefused, SeatsBlocked, SeatsConfirmed,
-    SeatsHeld, SeatsRejected, SeatsReleased,
+    INFORMATION,
+    BookingCancelled,
+    BookingCompleted,
+    BookingFailed,
+    BookingPaid,
+    BookingRejected,
+    BookingRequested,
+    CancellationRequested,
+    HoldReleased,
+    PaymentCaptured,
+    PaymentOutcomeUnknown,
+    PaymentRefunded,
+    PaymentRefused,
+    SeatsBlocked,
+    SeatsConfirmed,
+    SeatsHeld,
+    SeatsRejected,
+    SeatsReleased,
 )
 from backend.runtime.clock import Clock
 from backend.services.base import Postman, Service, handles
+from backend.services.information import queries as q
 from backend.services.information.model import BLOCKED_VIEW, BOOKING_VIEW, SEAT_VIEW, TIMELINE
 from backend.services.information.status import STATUS_RANK
 from backend.sql import SQL, in_list, run
@@ -55,7 +70,7 @@ class InformationService(Service):
 
     def _timeline(self, tx: Tx, env: Envelope) -> None:
         tx.run(
-            _INSERT_STEP,
+            q.INSERT_STEP,
             {
                 "message_id": env.message_id,
                 "correlation_id": env.correlation_id,
@@ -72,7 +87,7 @@ class InformationService(Service):
                  **fields: Any) -> None:
         """Create or update the booking row in one statement; the status only moves forward."""
         at = env.occurred_at.timestamp()
-        params = dict.fromkeys(_BOOKING_FIELDS)
+        params = dict.fromkeys(q.BOOKING_FIELDS)
         params.update(fields)
         params.update(
             booking_id=booking_id,
@@ -80,7 +95,7 @@ class InformationService(Service):
             status_rank=STATUS_RANK[status] if status else None,
             at=at,
         )
-        tx.run(_UPSERT_BOOKING, params)
+        tx.run(q.UPSERT_BOOKING, params)
         if status is not None:
             tx.facts[("rank", booking_id)] = STATUS_RANK[status]
         tx.touched.add(booking_id)
@@ -96,7 +111,7 @@ class InformationService(Service):
         if not seats:
             return
         seq = env.seq or 0
-        tx.run(_UPSERT_SEAT, [{"show_id": show_id, "seat": s, "state": state, "ref": ref,
+        tx.run(q.UPSERT_SEAT, [{"show_id": show_id, "seat": s, "state": state, "ref": ref,
                                "seq": seq} for s in seats])
         tx.touched.add(show_id)
 
@@ -186,13 +201,13 @@ class InformationService(Service):
         m = env.payload
         self._booking(tx, env, m.booking_id, None, refunded_amount=m.amount)
         # a refunded cancellation now waits for the cinema to release the seats
-        tx.run(_RELEASING, {"id": m.booking_id, "rank": STATUS_RANK["RELEASING"]})
+        tx.run(q.RELEASING, {"id": m.booking_id, "rank": STATUS_RANK["RELEASING"]})
 
     @handles(SeatsBlocked)
     def on_SeatsBlocked(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         if m.blocked:
-            tx.run(_BLOCK_SEAT, [{"show_id": m.show_id, "seat": s} for s in m.seats])
+            tx.run(q.BLOCK_SEAT, [{"show_id": m.show_id, "seat": s} for s in m.seats])
         elif m.seats:
             marks, params = in_list("s", m.seats)
             params["show_id"] = m.show_id
@@ -215,7 +230,7 @@ class InformationService(Service):
     def on_SeatsRejected(self, tx: Tx, env: Envelope) -> None:
         m = env.payload
         tx.run(  # the saga only takes a rejection of a booking that is merely paid
-            _REJECTING,
+            q.REJECTING,
             {"id": m.booking_id, "rank": STATUS_RANK["REJECTING"], "reason": m.reason},
         )
         self._booking(tx, env, m.booking_id, None)
@@ -231,9 +246,9 @@ class InformationService(Service):
 
         def read(conn: Any) -> Any:
             if code:
-                row = run(conn, _BOOKING_BY_CODE, {"code": code}).first()
+                row = run(conn, q.BOOKING_BY_CODE, {"code": code}).first()
             else:
-                row = run(conn, _BOOKING_BY_ID, {"id": booking_id}).first()
+                row = run(conn, q.BOOKING_BY_ID, {"id": booking_id}).first()
             if row is None:
                 return None
             ids = [row.booking_id] + ([row.hold_id] if row.hold_id else [])
@@ -304,7 +319,7 @@ class InformationService(Service):
         known = self.recent.get(("rank", booking_id))
         if type(known) is int:
             return known
-        row = await self.query(lambda c: run(c, _STATUS_BY_ID, {"id": booking_id}).first())
+        row = await self.query(lambda c: run(c, q.STATUS_BY_ID, {"id": booking_id}).first())
         return -1 if row is None else row.status_rank
 
     def known_rank(self, booking_id: str) -> int | None:
@@ -319,7 +334,7 @@ class InformationService(Service):
 
     async def status_by_code(self, code: str) -> tuple[str, str] | None:
         """(booking id, status) of a booking in the view, or None."""
-        row = await self.query(lambda c: run(c, _STATUS_BY_CODE, {"code": code}).first())
+        row = await self.query(lambda c: run(c, q.STATUS_BY_CODE, {"code": code}).first())
         return None if row is None else (row.booking_id, row.status)
 
     def hold_seen(self, hold_id: str) -> bool:
@@ -331,7 +346,7 @@ class InformationService(Service):
         known = self.recent.get(("hold", hold_id))
         if known is not None:
             return bool(known)
-        row = await self.query(lambda c: run(c, _HOLD_SHOWN, {"ref": hold_id}).first())
+        row = await self.query(lambda c: run(c, q.HOLD_SHOWN, {"ref": hold_id}).first())
         return row is not None
 
     def after_commit(self, tx: Tx) -> None:
@@ -374,12 +389,12 @@ class InformationService(Service):
 
     async def seats(self, show_id: str) -> list[Any]:
         """Seats of a show that are held or sold."""
-        return await self.query(lambda c: run(c, _TAKEN_SEATS, {"show_id": show_id}).all())
+        return await self.query(lambda c: run(c, q.TAKEN_SEATS, {"show_id": show_id}).all())
 
     async def blocked(self, show_id: str) -> set[str]:
         """Seats of a show the cinema took out of service."""
         return await self.query(
-            lambda c: {r[0] for r in run(c, _BLOCKED_SEATS, {"show_id": show_id})}
+            lambda c: {r[0] for r in run(c, q.BLOCKED_SEATS, {"show_id": show_id})}
         )
 
     async def seat_counts(self, show_ids: list[str]) -> dict[str, dict[str, int]]:
@@ -413,87 +428,5 @@ class InformationService(Service):
     async def sales(self, since: float, until: float) -> list[Any]:
         """Bookings sold (completed, even if refunded later) in a time range of sale."""
         return await self.query(
-            lambda c: run(c, _SOLD, {"since": since, "until": until}).all()
+            lambda c: run(c, q.SOLD, {"since": since, "until": until}).all()
         )
-
-
-_BOOKING_FIELDS = (
-    "code", "hold_id", "show_id", "seats", "tickets", "amount", "phone", "method", "brand",
-    "last4", "change", "reason", "ticket_numbers", "refunded_amount", "completed_at",
-    "created_at",
-)
-
-_UPSERT_BOOKING = SQL(
-    """
-    INSERT INTO info_bookings (booking_id, code, hold_id, show_id, seats, tickets, amount,
-        phone, method, brand, last4, change, reason, ticket_numbers, refunded_amount, status,
-        status_rank, completed_at, created_at, updated_at)
-    VALUES (:booking_id, :code, :hold_id, :show_id, COALESCE(:seats, '[]'),
-        COALESCE(:tickets, '{}'), COALESCE(:amount, 0), :phone, :method, :brand, :last4,
-        :change, :reason, COALESCE(:ticket_numbers, '[]'), COALESCE(:refunded_amount, 0),
-        COALESCE(:status, 'PAYMENT_PENDING'), COALESCE(:status_rank, 0), :completed_at,
-        COALESCE(:created_at, :at), :at)
-    ON CONFLICT (booking_id) DO UPDATE SET
-        code = COALESCE(:code, info_bookings.code),
-        hold_id = COALESCE(:hold_id, info_bookings.hold_id),
-        show_id = COALESCE(:show_id, info_bookings.show_id),
-        seats = COALESCE(:seats, info_bookings.seats),
-        tickets = COALESCE(:tickets, info_bookings.tickets),
-        amount = COALESCE(:amount, info_bookings.amount),
-        phone = COALESCE(:phone, info_bookings.phone),
-        method = COALESCE(:method, info_bookings.method),
-        brand = COALESCE(:brand, info_bookings.brand),
-        last4 = COALESCE(:last4, info_bookings.last4),
-        change = COALESCE(:change, info_bookings.change),
-        reason = COALESCE(:reason, info_bookings.reason),
-        ticket_numbers = COALESCE(:ticket_numbers, info_bookings.ticket_numbers),
-        refunded_amount = COALESCE(:refunded_amount, info_bookings.refunded_amount),
-        completed_at = COALESCE(:completed_at, info_bookings.completed_at),
-        created_at = COALESCE(:created_at, info_bookings.created_at),
-        status = CASE WHEN COALESCE(:status_rank, -1) > info_bookings.status_rank
-                      THEN :status ELSE info_bookings.status END,
-        updated_at = CASE WHEN COALESCE(:status_rank, -1) > info_bookings.status_rank
-                          THEN :at ELSE info_bookings.updated_at END,
-        status_rank = CASE WHEN COALESCE(:status_rank, -1) > info_bookings.status_rank
-                           THEN :status_rank ELSE info_bookings.status_rank END
-    """
-)
-_INSERT_STEP = SQL(
-    """
-    INSERT INTO info_timeline (message_id, correlation_id, causation_id, step, service, at, data)
-    VALUES (:message_id, :correlation_id, :causation_id, :step, :service, :at, :data)
-    ON CONFLICT (message_id) DO NOTHING
-    """
-)
-_UPSERT_SEAT = SQL(
-    """
-    INSERT INTO info_seats (show_id, seat, state, ref, seq)
-    VALUES (:show_id, :seat, :state, :ref, :seq)
-    ON CONFLICT (show_id, seat) DO UPDATE SET
-        state = excluded.state, ref = excluded.ref, seq = excluded.seq
-    WHERE excluded.seq >= info_seats.seq
-    """
-)
-_BOOKING_BY_CODE = SQL("SELECT * FROM info_bookings WHERE code = :code")
-_BOOKING_BY_ID = SQL("SELECT * FROM info_bookings WHERE booking_id = :id")
-_STATUS_BY_ID = SQL("SELECT status, status_rank FROM info_bookings WHERE booking_id = :id")
-_STATUS_BY_CODE = SQL("SELECT booking_id, status FROM info_bookings WHERE code = :code")
-_HOLD_SHOWN = SQL("SELECT 1 FROM info_seats WHERE ref = :ref AND state = 'held' LIMIT 1")
-_RELEASING = SQL(
-    "UPDATE info_bookings SET status = 'RELEASING', status_rank = :rank"
-    " WHERE booking_id = :id AND status = 'CANCELLING'"
-)
-_REJECTING = SQL(
-    "UPDATE info_bookings SET status = 'REJECTING', status_rank = :rank, reason = :reason"
-    " WHERE booking_id = :id AND status = 'PAID'"
-)
-_BLOCK_SEAT = SQL(
-    "INSERT INTO info_blocked_seats (show_id, seat) VALUES (:show_id, :seat)"
-    " ON CONFLICT DO NOTHING"
-)
-_BLOCKED_SEATS = SQL("SELECT seat FROM info_blocked_seats WHERE show_id = :show_id")
-_TAKEN_SEATS = SQL("SELECT * FROM info_seats WHERE show_id = :show_id AND state != 'free'")
-_SOLD = SQL(
-    "SELECT * FROM info_bookings WHERE created_at >= :since AND created_at < :until"
-    " AND completed_at IS NOT NULL"
-)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from backend.messaging.journal import Tx
+from backend.messaging.journal import Tx, from_epoch
+from backend.messaging.requests import BookingRecord
 from backend.services.reservation import saga
 from backend.sql import SQL, in_list, run
 
@@ -148,3 +149,17 @@ def seats_of(row: Any) -> list[str]:
 def sagas_in_flight(conn: Any) -> int:
     """How many bookings have not reached a resting status."""
     return run(conn, MIDWAY_SAGAS).scalar_one()
+
+
+def record(row: Any) -> BookingRecord | None:
+    """A bookings row as the typed record the asks reply with (None for no row)."""
+    if row is None:
+        return None
+    data = dict(row._mapping)
+    data["refunded"] = bool(data["refunded"])
+    data["seats"] = tuple(json.loads(data["seats"]))
+    data["tickets"] = tuple(json.loads(data["tickets"]).items())
+    data["ticket_numbers"] = tuple(json.loads(data["ticket_numbers"] or "[]"))
+    data["created_at"] = from_epoch(data["created_at"])
+    data["updated_at"] = from_epoch(data["updated_at"])
+    return BookingRecord(**data)

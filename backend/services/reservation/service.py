@@ -30,57 +30,43 @@ from backend.errors import (
     NotCancellable,
     NotFound,
     PaymentDeclined,
-    PaymentPending,
     PaymentUnavailable,
     ServiceUnavailable,
 )
-from backend.messaging.envelope import Envelope
-from backend.messaging.journal import Tx, from_epoch
+from backend.messaging.journal import Tx
 from backend.messaging.messages import (
     RESERVATION,
-    BookingCancelled,
-    BookingCompleted,
-    BookingFailed,
-    BookingPaid,
-    BookingRejected,
     BookingRequested,
     CancellationRequested,
-    PaymentOutcomeUnknown,
-    PaymentRefunded,
-    ReleaseSeats,
     RequestRefund,
-    SeatsBlocked,
-    SeatsConfirmed,
-    SeatsRejected,
-    SeatsReleased,
 )
 from backend.messaging.requests import (
     Authorize,
-    BookSeats,
     BookingRecord,
+    BookSeats,
     CancelBooking,
     HoldSeats,
     PaymentOutcome,
     ReleaseHold,
-    ResolvePayment,
 )
 from backend.pricing import quote
 from backend.runtime.actor import Actor
 from backend.runtime.breaker import BreakerSnapshot, CircuitBreaker
 from backend.runtime.clock import Clock
-from backend.services.base import Postman, Service, handles
+from backend.services.base import Postman, Service
 from backend.services.payment.simulator import DECLINE_MESSAGES
 from backend.services.reservation import queries as q
 from backend.services.reservation import saga
 from backend.services.reservation.holds import SeatHolds
 from backend.services.reservation.model import BOOKINGS, HOLDS, OUT_OF_SERVICE, SEAT_CLAIMS
-from backend.sql import run
+from backend.services.reservation.payment_outcomes import PaymentOutcomes
+from backend.services.reservation.saga_steps import SagaSteps
 from backend.tender import Cash
 
 log = logging.getLogger(__name__)
 
 
-class ReservationService(Service):
+class ReservationService(PaymentOutcomes, SagaSteps, Service):
     """Seats and sagas."""
 
     tables = [HOLDS, SEAT_CLAIMS, BOOKINGS, OUT_OF_SERVICE]
@@ -113,7 +99,7 @@ class ReservationService(Service):
         self.holds = SeatHolds(catalog, clock, hold_seconds, max_seats)
         self.breaker = breaker
         self._sweeper: asyncio.Task[None] | None = None
-        #: Bookings being settled after their caller went away (see ``book``).
+        #: Bookings being resolved after their caller went away (see ``book``).
         self._abandoning: set[asyncio.Task[None]] = set()
 
     # --- life cycle ---------------------------------------------------------------------
@@ -140,7 +126,7 @@ class ReservationService(Service):
                 log.warning("reservation sweep failed: %s", exc)
 
     async def sweep(self) -> None:
-        """Expire lapsed holds and settle payments whose outcome is unknown."""
+        """Expire lapsed holds and resolve payments whose outcome is unknown."""
         await self.transact(self.holds.expire_lapsed)
         stale = await self.query(self._stale_payments)
         for booking_id in stale:
@@ -207,7 +193,7 @@ class ReservationService(Service):
             outcome: PaymentOutcome | None = await self._ask_payment(authorize)
         except asyncio.CancelledError:
             # The caller gave up (its task was cancelled; the payment ask ran in it, so
-            # nothing was charged yet: a recorded payment is settled without a pause).
+            # nothing was charged yet: a recorded payment is resolved without a pause).
             # Settle the booking now rather than leave it to the sweeper's next pass.
             task = asyncio.create_task(self._abandoned(booking_id))
             self._abandoning.add(task)
@@ -215,7 +201,7 @@ class ReservationService(Service):
             raise
         except (PaymentUnavailable, ServiceUnavailable, Busy) as exc:
             # Refused before anything was taken: the booking fails, the hold stays.
-            await self.transact(self._settle, booking_id, "refused", None, "payment unavailable")
+            await self.transact(self._record_payment, booking_id, "refused", None, "payment unavailable")
             if isinstance(exc, PaymentUnavailable):
                 exc.booking_id = booking_id
                 raise
@@ -232,7 +218,7 @@ class ReservationService(Service):
             # the booking fails and the hold stays. The caller's fault, not payment's, so
             # the breaker did not count it.
             await self.transact(
-                self._settle, booking_id, "refused", None, "payment request refused as invalid"
+                self._record_payment, booking_id, "refused", None, "payment request refused as invalid"
             )
             raise
         except Exception as exc:  # noqa: BLE001 - a timeout, or payment broke while answering
@@ -243,7 +229,7 @@ class ReservationService(Service):
                 log.warning("payment for %s failed (%s: %s); reconciling", booking_id,
                             type(exc).__name__, exc)
             return await self._unknown_outcome(started, timed_out, type(exc).__name__)
-        booking = await self.transact(self._settle, booking_id, None, outcome, None)
+        booking = await self.transact(self._record_payment, booking_id, None, outcome, None)
         if booking.status == saga.FAILED:
             reason = outcome.reason or "card_declined"
             raise PaymentDeclined(
@@ -253,63 +239,6 @@ class ReservationService(Service):
                 booking_id,
             )
         return booking
-
-    async def _unknown_outcome(
-        self, started: dict[str, Any], timed_out: bool, error: str
-    ) -> BookingRecord:
-        """Payment gave no answer (it timed out, or it failed with an unexpected error):
-        nobody can tell whether money moved, so the outcome is unknown until payment is
-        asked to resolve the key (which voids a payment it never recorded)."""
-        booking_id, code = started["id"], started["code"]
-        reason = "payment timed out" if timed_out else f"payment failed ({error})"
-        await self.transact(self._settle, booking_id, "unknown", None, reason)
-        booking = await self.reconcile(booking_id)
-        if booking is None or booking.status == saga.PAYMENT_UNKNOWN:
-            what = "did not answer in time" if timed_out else "failed with an internal error"
-            raise PaymentPending(
-                f"Payment {what}. Booking {code} will be settled automatically; look it up "
-                "in a moment before taking payment again.",
-                code,
-            )
-        if booking.status == saga.FAILED:
-            if timed_out:
-                message = ("Payment took too long to answer; nothing was charged and the seats "
-                           "are still held. Try again.")
-            else:
-                message = (f"Payment failed with an internal error ({error}); nothing was "
-                           "charged and the seats are still held. Try again, and tell the "
-                           "manager if it happens again.")
-            raise PaymentUnavailable(message, retry_after=1.0, booking_id=booking_id)
-        return booking
-
-    async def _abandoned(self, booking_id: str) -> None:
-        """A booking whose caller went away mid-payment: mark it unknown and reconcile."""
-        try:
-            await self.transact(self._settle, booking_id, "unknown", None, "caller gave up")
-            await self.reconcile(booking_id)
-        except Exception as exc:  # the sweeper settles it later
-            log.info("booking %s left for the sweeper: %s", booking_id, exc)
-
-    async def _ask_payment(self, authorize: Authorize) -> PaymentOutcome:
-        """The payment ask, timed and reported to the breaker (a decline is a healthy
-        answer; a timeout, a refusal or an error is a failure; payment refusing the
-        request as invalid, ``InvalidInput``, is the request's fault and not counted)."""
-        breaker = self.breaker
-        clock = breaker.clock if breaker is not None else self.clock
-        began = clock.monotonic()
-        try:
-            outcome: PaymentOutcome = await self.payment().ask(authorize, self.payment_timeout)
-        except asyncio.CancelledError:
-            if breaker is not None:
-                breaker.cancel()  # the caller gave up: no verdict on payment, permit back
-            raise
-        except Exception as exc:
-            if breaker is not None:  # an invalid request is ignored, not counted
-                breaker.record_error(clock.monotonic() - began, exc)
-            raise
-        if breaker is not None:
-            breaker.record(clock.monotonic() - began, failed=False)
-        return outcome
 
     def _start_booking(self, tx: Tx, request: BookSeats) -> dict[str, Any]:
         hold = q.hold_row(tx, request.hold_id)
@@ -376,70 +305,6 @@ class ReservationService(Service):
         )
         return {"id": booking_id, "code": code, "amount": amount}
 
-    def _settle(
-        self,
-        tx: Tx,
-        booking_id: str,
-        event: str | None,
-        outcome: PaymentOutcome | None,
-        reason: str | None,
-    ) -> BookingRecord:
-        """Record what payment said (or that it said nothing) on the booking."""
-        if event is None and outcome is not None:
-            event = "captured" if outcome.status == "captured" else "refused"
-            reason = None if event == "captured" else (outcome.reason or outcome.status)
-        assert event is not None
-        row = self._transition(tx, booking_id, event, reason=reason)
-        if row is None:
-            return _record(self._row(tx, booking_id))
-        if row.status == saga.PAID and outcome is not None:
-            payment = {"payment_id": outcome.payment_id, "brand": outcome.brand,
-                       "last4": outcome.last4, "change": outcome.change}
-            tx.run(q.SET_PAYMENT, {"id": booking_id, **payment})
-            row = q.changed(tx, row, **payment)
-            tx.run(q.SET_HOLD_STATE, {"id": row.hold_id, "state": "booked"})
-            tx.run(q.CLAIMS_SOLD, {"id": booking_id})
-            tx.emit(
-                BookingPaid(
-                    booking_id=booking_id,
-                    code=row.code,
-                    show_id=row.show_id,
-                    seats=json.loads(row.seats),
-                    amount=row.amount,
-                    payment_id=outcome.payment_id or "",
-                ),
-                correlation_id=booking_id,
-            )
-        elif row.status == saga.PAYMENT_UNKNOWN:
-            tx.emit(PaymentOutcomeUnknown(booking_id=booking_id, code=row.code),
-                    correlation_id=booking_id)
-        elif row.status == saga.FAILED:
-            # Nothing was taken: the hold (if still live) goes back to the clerk.
-            tx.run(q.DETACH_BOOKING, {"id": row.hold_id, "booking_id": booking_id})
-            tx.run(q.CLAIMS_FROM_BOOKING, {"id": booking_id})
-            tx.emit(
-                BookingFailed(booking_id=booking_id, code=row.code, reason=reason or "declined"),
-                correlation_id=booking_id,
-            )
-        return _record(row)
-
-    async def reconcile(self, booking_id: str) -> BookingRecord | None:
-        """Ask payment what became of an unknown payment and record it."""
-        try:
-            outcome = await self.payment().ask(
-                ResolvePayment(idempotency_key=booking_id, booking_id=booking_id),
-                self.payment_timeout,
-            )
-        except Exception as exc:  # noqa: BLE001 - timed out, down or broken: ask again later
-            log.info("payment of %s still unknown: %s", booking_id, exc)
-            return await self.query(lambda c: _record(self._row_conn(c, booking_id)))
-        return await self.transact(self._settle, booking_id, None, outcome, None)
-
-    def _stale_payments(self, conn: Any) -> list[str]:
-        """Bookings whose payment outcome nobody is waiting for any more."""
-        cutoff = self.clock.now().timestamp() - 2 * self.payment_timeout
-        return [r[0] for r in run(conn, q.STALE_PAYMENTS, {"cutoff": cutoff})]
-
     # --- the cancellation saga ----------------------------------------------------------
 
     async def cancel(self, code: str) -> BookingRecord:
@@ -466,121 +331,11 @@ class ReservationService(Service):
             RequestRefund(booking_id=row.id, code=code, reason="cancelled by customer"),
             correlation_id=row.id,
         )
-        return _record(moved)
-
-    # --- deliveries ---------------------------------------------------------------------
-
-    @handles(SeatsConfirmed)
-    def on_SeatsConfirmed(self, tx: Tx, env: Envelope) -> None:
-        msg: SeatsConfirmed = env.payload  # type: ignore[assignment]
-        row = self._transition(tx, msg.booking_id, "confirmed")
-        if row is None:
-            return
-        tx.run(q.SET_TICKETS, {"id": msg.booking_id, "tickets": json.dumps(msg.tickets)})
-        tx.emit(
-            BookingCompleted(
-                booking_id=row.id,
-                code=row.code,
-                show_id=row.show_id,
-                seats=json.loads(row.seats),
-                tickets=msg.tickets,
-            ),
-            correlation_id=env.correlation_id,
-            causation_id=env.message_id,
-        )
-
-    @handles(SeatsRejected)
-    def on_SeatsRejected(self, tx: Tx, env: Envelope) -> None:
-        msg: SeatsRejected = env.payload  # type: ignore[assignment]
-        row = self._transition(tx, msg.booking_id, "rejected", reason=msg.reason)
-        if row is None:
-            return
-        tx.emit(
-            RequestRefund(booking_id=row.id, code=row.code, reason=f"rejected: {msg.reason}"),
-            correlation_id=env.correlation_id,
-            causation_id=env.message_id,
-        )
-
-    @handles(PaymentRefunded)
-    def on_PaymentRefunded(self, tx: Tx, env: Envelope) -> None:
-        msg: PaymentRefunded = env.payload  # type: ignore[assignment]
-        row = self._transition(tx, msg.booking_id, "refunded", refunded=True)
-        if row is None:
-            return
-        seats = json.loads(row.seats)
-        if row.status == saga.REJECTED:
-            self._free_seats(tx, row, "rejected")
-            tx.emit(
-                BookingRejected(
-                    booking_id=row.id,
-                    code=row.code,
-                    show_id=row.show_id,
-                    seats=seats,
-                    reason=row.reason or "rejected by the cinema",
-                ),
-                correlation_id=env.correlation_id,
-                causation_id=env.message_id,
-            )
-        else:  # RELEASING: money is back, now the cinema gives up the seats
-            tx.emit(
-                ReleaseSeats(booking_id=row.id, code=row.code, show_id=row.show_id, seats=seats),
-                correlation_id=env.correlation_id,
-                causation_id=env.message_id,
-            )
-
-    @handles(SeatsReleased)
-    def on_SeatsReleased(self, tx: Tx, env: Envelope) -> None:
-        msg: SeatsReleased = env.payload  # type: ignore[assignment]
-        row = self._transition(tx, msg.booking_id, "released")
-        if row is None:
-            return
-        self._free_seats(tx, row, "cancelled")
-        tx.emit(
-            BookingCancelled(
-                booking_id=row.id, code=row.code, show_id=row.show_id, seats=json.loads(row.seats)
-            ),
-            correlation_id=env.correlation_id,
-            causation_id=env.message_id,
-        )
-
-    @handles(SeatsBlocked)
-    def on_SeatsBlocked(self, tx: Tx, env: Envelope) -> None:
-        msg: SeatsBlocked = env.payload  # type: ignore[assignment]
-        sql = q.BLOCK_SEAT if msg.blocked else q.UNBLOCK_SEAT
-        tx.run(sql, [{"show_id": msg.show_id, "seat": s} for s in msg.seats])
-
-    def _free_seats(self, tx: Tx, row: Any, hold_state: str) -> None:
-        tx.run(q.FREE_BOOKING_CLAIMS, {"id": row.id})
-        tx.run(q.SET_HOLD_STATE, {"id": row.hold_id, "state": hold_state})
-        tx.touched.add(row.show_id)
-
-    # --- state ---------------------------------------------------------------------------
-
-    def _transition(self, tx: Tx, booking_id: str, event: str, **changes: Any) -> Any:
-        """Move a booking by the saga's rules, guarded by its version. None if not applicable."""
-        row = q.booking_row(tx.conn, booking_id)
-        if row is None:
-            raise LookupError(f"no booking {booking_id}")
-        status = saga.next_status(row.status, event)
-        if status is None:
-            return None
-        if not q.transition(tx, booking_id, status, row.version, **changes):
-            raise RuntimeError(f"booking {booking_id} changed under us; will retry")
-        tx.touched.add(booking_id)
-        return q.changed(
-            tx, row, status=status, version=row.version + 1, updated_at=tx.now_epoch, **changes
-        )
-
-    def _row(self, tx: Tx, booking_id: str) -> Any:
-        return q.booking_row(tx.conn, booking_id)
-
-    @staticmethod
-    def _row_conn(conn: Any, booking_id: str) -> Any:
-        return q.booking_row(conn, booking_id)
+        return q.record(moved)
 
     async def booking_by_code(self, code: str) -> BookingRecord | None:
         """The write side's record of a booking (its status is the freshest there is)."""
-        return await self.query(lambda c: _record(q.booking_by_code(c, code)))
+        return await self.query(lambda c: q.record(q.booking_by_code(c, code)))
 
     async def wait_for_status(
         self, booking_id: str, statuses: frozenset[str], timeout: float
@@ -588,20 +343,8 @@ class ReservationService(Service):
         """Wait until the booking is in one of ``statuses`` (None on timeout)."""
 
         async def check() -> BookingRecord | None:
-            row = await self.query(lambda c: _record(self._row_conn(c, booking_id)))
+            row = await self.query(lambda c: q.record(q.booking_row(c, booking_id)))
             return row if row is not None and row.status in statuses else None
 
         return await self.wait_for(booking_id, check, timeout)
 
-
-def _record(row: Any) -> BookingRecord | None:
-    if row is None:
-        return None
-    data = dict(row._mapping)
-    data["refunded"] = bool(data["refunded"])
-    data["seats"] = tuple(json.loads(data["seats"]))
-    data["tickets"] = tuple(json.loads(data["tickets"]).items())
-    data["ticket_numbers"] = tuple(json.loads(data["ticket_numbers"] or "[]"))
-    data["created_at"] = from_epoch(data["created_at"])
-    data["updated_at"] = from_epoch(data["updated_at"])
-    return BookingRecord(**data)
