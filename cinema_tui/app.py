@@ -1,9 +1,12 @@
 """The box office app: builds with its backend injected, starts it in the background.
 
 ``create_app`` is the one factory the CLI, the SSH server and the tests use. The app
-owns the ``BoxOffice``; screens reach it as ``self.app.office`` and call it only from
-workers, so the interface never waits on the backend. Any failure in a worker becomes a
-notification in the clerk's language (``show_error``) and never takes the app down.
+owns the box office (a ``BoxOfficeAPI``: the real ``BoxOffice`` or a fake one); screens
+reach it as ``self.app.office`` (typed, through ``cinema_tui.app_text.AppText``) and call
+it only from workers, so the interface never waits on the backend. Any failure in a
+worker becomes a notification in the clerk's language (``show_error``) and never takes
+the app down. When the backend is up and when the language changes, every screen on the
+stack is told with a message (``cinema_tui.messages``).
 """
 
 from __future__ import annotations
@@ -13,20 +16,23 @@ import gc
 import importlib
 import signal
 import time
+from collections.abc import Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from textual import events, on
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.events import Resize
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from backend import BoxOffice, Settings
-from backend.errors import BoxOfficeError
-from backend.runtime.clock import Clock
+from backend import BoxOffice
+from backend.api import Booking, BoxOfficeAPI, BoxOfficeError, Clock, Settings
 from cinema_tui import i18n, wide_text
 from cinema_tui.errors import human_message
 from cinema_tui.format import won
+from cinema_tui.messages import BackendReady, LanguageChanged
 from cinema_tui.session_limits import SessionLimits
 
 MIN_WIDTH = 80
@@ -56,7 +62,7 @@ class BoxOfficeApp(App[int]):
         settings: Settings,
         *,
         clock: Clock | None = None,
-        office: BoxOffice | None = None,
+        office: BoxOfficeAPI | None = None,
     ) -> None:
         super().__init__()
         wide_text.install()  # Hangul in toasts and menus must not lose letters
@@ -67,7 +73,7 @@ class BoxOfficeApp(App[int]):
             settings = settings.model_copy(update={"sqlite_inline": False})
         self.settings = settings
         self.lang = settings.language
-        self.office: BoxOffice = office or BoxOffice(settings, clock=clock)
+        self.office: BoxOfficeAPI = office or BoxOffice(settings, clock=clock)
         #: Set once the backend is running; testers can ``await app.backend_ready.wait()``.
         self.backend_ready = asyncio.Event()
         #: Why the backend could not start (shown full screen; None while all is well).
@@ -136,7 +142,7 @@ class BoxOfficeApp(App[int]):
             self.notify(message, severity="warning", timeout=30)
 
     async def _start_backend(self) -> None:
-        if self.office.runtime is None:
+        if not self.office.running:
             # SQLAlchemy and the services load off the event loop, while the clerk
             # already sees the programme.
             await asyncio.to_thread(importlib.import_module, "backend.bootstrap")
@@ -144,9 +150,7 @@ class BoxOfficeApp(App[int]):
         gc.freeze()  # what start-up built lives for the whole session: keep it out of GC passes
         self.backend_ready.set()
         for screen in self.screen_stack:
-            reload = getattr(screen, "backend_started", None)
-            if reload is not None:
-                reload()
+            screen.post_message(BackendReady())
 
     async def on_unmount(self) -> None:
         await self.office.close()
@@ -167,7 +171,7 @@ class BoxOfficeApp(App[int]):
         if error is not None:
             self.show_error(error)
 
-    def get_system_commands(self, screen):  # type: ignore[no-untyped-def]  # Textual's hook
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The command palette offers every action, named in the current language."""
         from cinema_tui.commands import box_office_commands
 
@@ -242,11 +246,7 @@ class BoxOfficeApp(App[int]):
         self.lang = "en" if self.lang == "ko" else "ko"
         self.title = self.t("app.title")
         for screen in list(self.screen_stack):
-            refresh = getattr(screen, "refresh_language", None)
-            if refresh is not None:
-                await refresh()
-            else:
-                await screen.recompose()
+            screen.post_message(LanguageChanged(self.lang))
         self.notify(self.t("lang.switched"), timeout=2)
 
     def action_toggle_theme(self) -> None:
@@ -257,7 +257,7 @@ class BoxOfficeApp(App[int]):
         # leaves the reason on stderr), so scripts and service managers see it.
         self.exit(1 if self.startup_error else 0)
 
-    async def show_ticket(self, booking: object) -> None:
+    async def show_ticket(self, booking: Booking) -> None:
         """After a sale: leave the selling flow and show the ticket."""
         from cinema_tui.screens.now_showing import NowShowingScreen
         from cinema_tui.screens.ticket import TicketScreen
@@ -265,14 +265,14 @@ class BoxOfficeApp(App[int]):
         with self.batch_update():  # no glimpse of the seat map on the way out
             while len(self.screen_stack) > 2 and not isinstance(self.screen, NowShowingScreen):
                 await self.pop_screen()
-            await self.push_screen(TicketScreen(booking))  # type: ignore[arg-type]
+            await self.push_screen(TicketScreen(booking))
 
 
 def create_app(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
-    office: BoxOffice | None = None,
+    office: BoxOfficeAPI | None = None,
 ) -> BoxOfficeApp:
     """Build the app (the backend starts when the app mounts)."""
     return BoxOfficeApp(settings or Settings(), clock=clock, office=office)

@@ -7,7 +7,7 @@ what went wrong in one line, and that nothing was lost.
 
 from __future__ import annotations
 
-from backend.errors import (
+from backend.api import (
     BoxOfficeError,
     HoldExpired,
     PaymentDeclined,

@@ -27,11 +27,11 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Static
 
-from backend.errors import BoxOfficeError, InvalidInput, NotFound
-from backend.views import Booking
+from backend.api import Booking, BoxOfficeError, InvalidInput, NotFound
 from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.i18n import t, weekday
+from cinema_tui.messages import LanguageChanged
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.status_line import ServiceStatusLine
 from cinema_tui.widgets.timeline import TimelineView, reason_text, tickets_text
@@ -170,7 +170,7 @@ class BookingDetailScreen(AppText, Screen[None]):
         self.live_error = ""
 
     def compose(self) -> ComposeResult:
-        tr = self.app.t  # type: ignore[attr-defined]
+        tr = self.app.t
         yield Static(tr("detail.heading", code=self.code), id="detail-heading", classes="heading")
         yield Static(tr("detail.loading"), id="detail-summary")
         yield Static("", id="detail-correlation")
@@ -191,7 +191,7 @@ class BookingDetailScreen(AppText, Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="detail-follow")
     async def follow(self) -> None:
         """Show the booking now, then every change until the screen closes."""
-        office = self.app.office  # type: ignore[attr-defined]
+        office = self.app.office
         while True:
             try:
                 self._show(await office.booking(self.code))
@@ -212,7 +212,7 @@ class BookingDetailScreen(AppText, Screen[None]):
                         break
             except (NotFound, InvalidInput) as exc:
                 message = (
-                    self.app.t("detail.not_found", code=self.code)  # type: ignore[attr-defined]
+                    self.app.t("detail.not_found", code=self.code)
                     if isinstance(exc, NotFound)
                     else human_message(exc, self.lang)
                 )
@@ -235,7 +235,7 @@ class BookingDetailScreen(AppText, Screen[None]):
             self._draw_hint()
 
     def _draw_hint(self) -> None:
-        tr = self.app.t  # type: ignore[attr-defined]
+        tr = self.app.t
         live = Text()
         if self.live_state == "paused":
             live.append(tr("detail.paused", error=self.live_error), style="yellow")
@@ -253,9 +253,9 @@ class BookingDetailScreen(AppText, Screen[None]):
             self._draw(booking)
 
     def _draw(self, booking: Booking) -> None:
-        tz = self.app.tz  # type: ignore[attr-defined]
+        tz = self.app.tz
         self.query_one("#detail-summary", Static).update(summary_text(booking, self.lang, tz))
-        tr = self.app.t  # type: ignore[attr-defined]
+        tr = self.app.t
         corr = Text(no_wrap=True, overflow="ellipsis")
         corr.append(tr("detail.correlation", id=booking.correlation_id))
         if booking.hold_id:
@@ -268,7 +268,7 @@ class BookingDetailScreen(AppText, Screen[None]):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    async def refresh_language(self) -> None:
+    async def on_language_changed(self, message: LanguageChanged) -> None:
         await self.recompose()
         self.query_one("#timeline", TimelineView).focus()
         if self.booking is not None:

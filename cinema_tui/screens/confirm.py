@@ -18,8 +18,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from cinema_tui.app_text import AppText
+from cinema_tui.messages import LanguageChanged
 
-class ConfirmScreen(ModalScreen[bool]):
+
+class ConfirmScreen(AppText, ModalScreen[bool]):
     """Ask a question; dismiss with True for yes and False for no."""
 
     CSS_PATH = Path(__file__).with_name("confirm.tcss")
@@ -40,7 +43,7 @@ class ConfirmScreen(ModalScreen[bool]):
         return self.question() if callable(self.question) else self.question
 
     def compose(self) -> ComposeResult:
-        t = self.app.t  # type: ignore[attr-defined]
+        t = self.tr
         with Vertical(id="confirm-box"):
             yield Static(self.heading or t("confirm.title"), id="confirm-title")
             yield Static(self._question(), id="confirm-question")
@@ -62,8 +65,9 @@ class ConfirmScreen(ModalScreen[bool]):
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
 
-    async def refresh_language(self) -> None:
-        t = self.app.t  # type: ignore[attr-defined]
+    def on_language_changed(self, message: LanguageChanged) -> None:
+        """Relabel in place (the question is asked again in the new language)."""
+        t = self.tr
         if self.heading is None:
             self.query_one("#confirm-title", Static).update(t("confirm.title"))
         self.query_one("#confirm-question", Static).update(self._question())

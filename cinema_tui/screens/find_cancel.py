@@ -6,10 +6,11 @@ opens that booking; a phone lists the customer's bookings (``#find-results``) wh
 are several, and Enter on one opens it. The booking is shown in ``#found-booking`` and
 kept fresh every two seconds (another terminal may cancel it).
 
-``x`` cancels after a yes/no question (``ConfirmScreen``) and then says what happened to
-the money and the seats; ``r`` reprints the ticket, ``t`` opens the timeline, ``/``
+``x`` cancels after a yes/no question and then says what happened to the money and the
+seats (``find_cancelling``); ``r`` reprints the ticket, ``t`` opens the timeline, ``/``
 goes back to the search box. Keys that cannot apply to the booking on screen are shown
-dimmed, and the card says why (for instance "already cancelled").
+dimmed, and the card (``widgets.booking_card``) says why (for instance "already
+cancelled").
 """
 
 from __future__ import annotations
@@ -27,36 +28,29 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
-from backend.codes import normalise_code
-from backend.errors import BoxOfficeError, InvalidInput, NotCancellable, NotFound
-from backend.tender import normalise_phone
-from backend.views import Booking
-from cinema_tui.app_text import AppText
+from backend.api import (
+    Booking,
+    BoxOfficeError,
+    InvalidInput,
+    NotFound,
+    normalise_code,
+    normalise_phone,
+)
 from cinema_tui.errors import human_message
 from cinema_tui.format import fit
-from cinema_tui.screens.booking_detail import (
-    hall_of,
-    payment_text,
-    show_time,
-    status_text,
-    title_of,
-    why_not_cancellable,
-)
-from cinema_tui.screens.confirm import ConfirmScreen
+from cinema_tui.messages import LanguageChanged
+from cinema_tui.screens.booking_detail import status_text, title_of, why_not_cancellable
+from cinema_tui.screens.find_cancelling import BookingCancelling
+from cinema_tui.widgets.booking_card import BookingCard
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.status_line import ServiceStatusLine
-from cinema_tui.widgets.timeline import reason_text, tickets_text
 
 #: Statuses that have a ticket to print again.
 PRINTABLE = frozenset({"PAID", "COMPLETED"})
 PHONE_CHARS = re.compile(r"[+\d\s\-().]+")
 
 
-class BookingCard(Static, can_focus=True):
-    """The found booking; focusable so x / r / t work without leaving the keyboard."""
-
-
-class FindCancelScreen(AppText, Screen[None]):
+class FindCancelScreen(BookingCancelling, Screen[None]):
     """Find by code or phone; cancel (with a question) or reprint."""
 
     CSS_PATH = Path(__file__).with_name("find_cancel.tcss")
@@ -157,7 +151,7 @@ class FindCancelScreen(AppText, Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="find-search")
     async def search(self, query: str) -> None:
         """A code opens the booking; a phone lists that customer's bookings."""
-        office = self.app.office  # type: ignore[attr-defined]
+        office = self.app.office
         text = query.strip()
         if not text:
             self.say_key("find.empty", "error")
@@ -219,7 +213,7 @@ class FindCancelScreen(AppText, Screen[None]):
         table = self.query_one("#find-results", DataTable)
         table.display = bool(bookings)
         table.clear()
-        tz = self.app.tz  # type: ignore[attr-defined]
+        tz = self.app.tz
         for b in bookings:
             sold = f"{b.created_at.astimezone(tz):%m/%d %H:%M}" if b.created_at else ""
             table.add_row(
@@ -240,7 +234,7 @@ class FindCancelScreen(AppText, Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="find-search")
     async def open_code(self, code: str) -> None:
         try:
-            booking = await self.app.office.booking(code)  # type: ignore[attr-defined]
+            booking = await self.app.office.booking(code)
         except BoxOfficeError as exc:
             self.say_error(exc)
             return
@@ -254,7 +248,7 @@ class FindCancelScreen(AppText, Screen[None]):
         if booking is None or self.cancelling:
             return
         try:
-            fresh = await self.app.office.booking(booking.code)  # type: ignore[attr-defined]
+            fresh = await self.app.office.booking(booking.code)
         except BoxOfficeError:
             return  # the status line already says which service is down
         if self.booking is booking and not self.cancelling and fresh != booking:
@@ -279,60 +273,17 @@ class FindCancelScreen(AppText, Screen[None]):
         booking = self.booking
         card.display = actions.display = booking is not None
         if booking is None:
-            card.update("")
+            card.show_booking(None)
             self.refresh_bindings()
             return
-        card.update(self.card_text(booking))
         why = self._why_not(booking)
+        card.show_booking(booking, None if self.cancelling else why)
         self.query_one("#cancel-booking", Button).disabled = why is not None or self.cancelling
         self.query_one("#reprint-ticket", Button).disabled = booking.status not in PRINTABLE
         self.refresh_bindings()
 
     def _why_not(self, booking: Booking) -> str | None:
-        return why_not_cancellable(booking, self.app.office.clock.now())  # type: ignore[attr-defined]
-
-    def card_text(self, b: Booking) -> Text:
-        """The booking as label/value pairs, two to a line, fitted to 76 cells."""
-        lang, tz = self.lang, self.app.tz  # type: ignore[attr-defined]
-        label_w, value_w = 9, 27
-
-        def pair(label: str, value: Text | str, width: int = value_w) -> Text:
-            out = Text(fit(self.tr(label), label_w) + " ", style="dim")
-            value = value if isinstance(value, Text) else Text(value)
-            value.truncate(width, overflow="ellipsis", pad=True)
-            out.append_text(value)
-            return out
-
-        def row(*pairs: Text) -> Text:
-            return Text(" ").join(pairs)
-
-        code = Text(b.code, style="bold reverse")
-        film = Text(title_of(b, lang), style="bold")
-        other = b.title_en if lang == "ko" else b.title
-        if other and other != title_of(b, lang):
-            film.append(f" · {other}", style="dim")
-        when = f"{show_time(b.starts_at, lang, tz)} · {hall_of(b, lang)}"
-        sold = f"{b.created_at.astimezone(tz):%m/%d %H:%M:%S}" if b.created_at else "—"
-        lines = [
-            row(pair("find.f.code", code), pair("find.f.status", status_text(b.status, lang))),
-            pair("find.f.film", film, 66),
-            row(pair("find.f.show", when), pair("find.f.seats", ", ".join(b.seats))),
-            row(
-                pair("find.f.tickets", tickets_text(b.tickets, lang)),
-                pair("find.f.amount", Text(f"₩{b.amount:,}", style="bold")),
-            ),
-            row(
-                pair("find.f.payment", payment_text(b, lang)), pair("find.f.phone", b.phone or "—")
-            ),
-        ]
-        refunded = Text(f"₩{b.refunded_amount:,}", style="magenta") if b.refunded_amount else "—"
-        lines.append(row(pair("find.f.sold", sold), pair("find.f.refunded", refunded)))
-        if b.reason:
-            lines.append(pair("find.f.reason", Text(reason_text(b.reason, lang), style="red"), 66))
-        why = self._why_not(b)
-        if why is not None and not self.cancelling:
-            lines.append(Text("⚠ " + self.tr(why), style="yellow"))
-        return Text("\n").join(lines)
+        return why_not_cancellable(booking, self.app.office.clock.now())
 
     # --- actions -------------------------------------------------------------------------------
 
@@ -346,83 +297,6 @@ class FindCancelScreen(AppText, Screen[None]):
                 return True if self.booking.status in PRINTABLE else None
         return True
 
-    def action_cancel_booking(self) -> None:
-        booking = self.booking
-        if booking is None or self.cancelling:
-            return
-        why = self._why_not(booking)
-        if why is not None:
-            self.say_key(why, "error")
-            return
-        lang_tz = self.app.tz  # type: ignore[attr-defined]
-
-        def question() -> str:
-            return self.tr(
-                "find.confirm",
-                code=booking.code,
-                film=title_of(booking, self.lang),
-                show=show_time(booking.starts_at, self.lang, lang_tz),
-                seats=", ".join(booking.seats),
-                amount=f"₩{booking.amount:,}",
-            )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.cancel(booking.code)
-            else:
-                self.say_key("find.kept", "", code=booking.code)
-
-        self.app.push_screen(ConfirmScreen(question, title=self.tr("find.confirm_title")), answered)
-
-    @work(exclusive=True, exit_on_error=False, group="find-cancel")
-    async def cancel(self, code: str) -> None:
-        """Refund and release; say where the money and the seats are."""
-        office = self.app.office  # type: ignore[attr-defined]
-        self.cancelling = True
-        self._render_booking()
-        self.say_key("find.cancelling", "busy", code=code)
-        try:
-            booking = await office.cancel(code)
-        except NotCancellable as exc:
-            # Changed since it was shown (cancelled elsewhere, show started): say why in
-            # the clerk's language when the fresh booking tells us.
-            self.cancelling = False
-            try:
-                fresh = await office.booking(code)
-            except BoxOfficeError:
-                fresh = None
-            why = self._why_not(fresh) if fresh is not None else None
-            if fresh is not None:
-                self._show(fresh)
-            if why is not None:
-                self.say_key(why, "error")
-            else:
-                self.say_error(exc)
-            return
-        except BoxOfficeError as exc:
-            self.cancelling = False
-            self.say_error(exc)
-            self._render_booking()
-            return
-        finally:
-            self.cancelling = False
-        self._show(booking)
-        amount = f"₩{(booking.refunded_amount or booking.amount):,}"
-        if booking.status == "CANCELLED":
-            self.say_key("find.cancelled", "success", amount=f"₩{booking.refunded_amount:,}")
-        elif booking.status == "RELEASING":
-            self.say_key("find.releasing", "success", amount=amount)
-        elif booking.status == "CANCELLING":
-            self.say_key("find.refund_waiting", "busy", amount=amount)
-        else:
-            self.say(
-                lambda: self.tr(
-                    "find.cancel_other", status=status_text(booking.status, self.lang).plain
-                ),
-                "",
-            )
-        self.app.notify(self.message, timeout=6)
-
     def action_reprint(self) -> None:
         booking = self.booking
         if booking is None:
@@ -430,17 +304,7 @@ class FindCancelScreen(AppText, Screen[None]):
         if booking.status not in PRINTABLE:
             self.say_key("find.no_reprint", "error")
             return
-        try:
-            from cinema_tui.screens.ticket import TicketScreen
-        except ImportError:
-            self.say_key("find.no_ticket", "error")
-            return
-
-        class ReprintedTicket(TicketScreen):  # type: ignore[misc, valid-type]
-            """The ticket again; "done" comes back here rather than to the programme."""
-
-            async def action_done(self) -> None:
-                self.app.pop_screen()
+        from cinema_tui.screens.ticket import ReprintedTicket
 
         self.app.push_screen(ReprintedTicket(booking))
 
@@ -473,7 +337,7 @@ class FindCancelScreen(AppText, Screen[None]):
 
     # --- language ------------------------------------------------------------------------------
 
-    async def refresh_language(self) -> None:
+    def on_language_changed(self, message: LanguageChanged) -> None:
         """Relabel in place, keeping what was typed and found."""
         self.query_one("#find-heading", Static).update(
             f"{self.tr('app.title')} · {self.tr('find.heading')}"

@@ -8,18 +8,22 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from cinema_tui.app_text import AppText
+from cinema_tui.i18n import has
+from cinema_tui.messages import LanguageChanged
+
 
 def _describe(binding: Binding) -> str:
     return binding.description or binding.action
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(AppText, ModalScreen[None]):
     """All keys: global ones and those of each screen the app has."""
 
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", id="help-close")]
 
     def compose(self) -> ComposeResult:
-        t = self.app.t  # type: ignore[attr-defined]
+        t = self.tr
         with VerticalScroll(id="help-body"):
             yield Static(t("help.title"), id="help-title")
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=True)
@@ -27,7 +31,7 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         from cinema_tui.screens import all_screens
 
-        t = self.app.t  # type: ignore[attr-defined]
+        t = self.tr
         table = self.query_one("#help-keys", DataTable)
         table.add_columns(t("help.key"), t("help.action"), "")
         rows: list[tuple[str, str, str]] = [("ctrl+p", t("help.palette"), t("help.everywhere"))]
@@ -44,12 +48,13 @@ class HelpScreen(ModalScreen[None]):
             table.add_row(*row)
         table.focus()
 
+    async def on_language_changed(self, message: LanguageChanged) -> None:
+        await self.recompose()
 
-def _label(screen: ModalScreen[None], b: Binding) -> str:
+
+def _label(screen: HelpScreen, b: Binding) -> str:
     """A binding's description, translated when its id names a known key."""
-    from cinema_tui.i18n import has
-
     key = f"key.{b.id}" if b.id else ""
     if key and has(key):
-        return screen.app.t(key)  # type: ignore[attr-defined]
+        return screen.tr(key)
     return _describe(b)

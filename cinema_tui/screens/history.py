@@ -27,13 +27,12 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Select, Static
 
-from backend.errors import BoxOfficeError, InvalidInput
-from backend.tender import normalise_phone
-from backend.views import Booking
+from backend.api import Booking, BoxOfficeError, InvalidInput, normalise_phone
 from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.format import fit
 from cinema_tui.i18n import weekday
+from cinema_tui.messages import LanguageChanged
 from cinema_tui.screens.booking_detail import BookingDetailScreen, status_text, title_of
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.status_line import ServiceStatusLine
@@ -115,7 +114,7 @@ class HistoryScreen(AppText, Screen[None]):
 
     def sale_days(self) -> list[date]:
         """Today and the six days before it (sales happen now, never in the future)."""
-        today = self.app.office.today()  # type: ignore[attr-defined]
+        today = self.app.office.today()
         return [today - timedelta(days=i) for i in range(7)]
 
     def _day_options(self) -> list[tuple[str, str]]:
@@ -184,7 +183,7 @@ class HistoryScreen(AppText, Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="history")
     async def load(self) -> None:
-        office = self.app.office  # type: ignore[attr-defined]
+        office = self.app.office
         try:
             phone, digits = self.phone_filter()
             rows = await office.history(
@@ -228,7 +227,7 @@ class HistoryScreen(AppText, Screen[None]):
         self._summary(text)
 
     def _fill(self, rows: list[Booking] | None = None) -> None:
-        tz = self.app.tz  # type: ignore[attr-defined]
+        tz = self.app.tz
         table = self.query_one("#history-table", DataTable)
         selected = None
         if table.row_count and table.cursor_row < table.row_count:
@@ -267,7 +266,7 @@ class HistoryScreen(AppText, Screen[None]):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    async def refresh_language(self) -> None:
+    async def on_language_changed(self, message: LanguageChanged) -> None:
         focused = self.focused.id if self.focused else None
         await self.recompose()
         self._columns()

@@ -7,8 +7,11 @@ from textual.containers import Center, Middle
 from textual.screen import Screen
 from textual.widgets import Static
 
+from cinema_tui.app_text import AppText
+from cinema_tui.messages import LanguageChanged
 
-class StartupFailedScreen(Screen[None]):
+
+class StartupFailedScreen(AppText, Screen[None]):
     """The backend could not start: say why, in one sentence, and how to leave."""
 
     BINDINGS = [("q", "app.quit", "Quit")]
@@ -20,8 +23,11 @@ class StartupFailedScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Middle():
             with Center():
-                yield Static(self.app.t("app.failed"), id="startup-failed-title")
+                yield Static(self.tr("app.failed"), id="startup-failed-title")
             with Center():
                 yield Static(self.message, id="startup-error")
             with Center():
-                yield Static(self.app.t("app.quit_hint"), id="startup-quit-hint")
+                yield Static(self.tr("app.quit_hint"), id="startup-quit-hint")
+
+    async def on_language_changed(self, message: LanguageChanged) -> None:
+        await self.recompose()

@@ -16,9 +16,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static, Tab, Tabs
 
-from backend.views import ShowtimeSummary
+from backend.api import ShowtimeSummary
+from cinema_tui.app_text import AppText
 from cinema_tui.format import hhmm
 from cinema_tui.i18n import weekday
+from cinema_tui.messages import BackendReady, LanguageChanged
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.status_line import ServiceStatusLine
 
@@ -41,7 +43,7 @@ def occupancy_bar(show: ShowtimeSummary, width: int = 10) -> Text:
     return bar
 
 
-class NowShowingScreen(Screen[None]):
+class NowShowingScreen(AppText, Screen[None]):
     """The programme of a day."""
 
     BINDINGS = [
@@ -55,7 +57,7 @@ class NowShowingScreen(Screen[None]):
         self.shows: list[ShowtimeSummary] = []
 
     def compose(self) -> ComposeResult:
-        t = self.app.t  # type: ignore[attr-defined]
+        t = self.app.t
         yield Static(f"{t('app.title')} · {t('now.heading')}", id="now-heading", classes="heading")
         yield Tabs(*self._day_tabs(), id="date-strip")
         yield DataTable(id="showtimes", cursor_type="row", zebra_stripes=True)
@@ -64,11 +66,11 @@ class NowShowingScreen(Screen[None]):
         yield LocalFooter()
 
     def _day_tabs(self) -> list[Tab]:
-        office = self.app.office  # type: ignore[attr-defined]
-        lang = self.app.lang  # type: ignore[attr-defined]
+        office = self.app.office
+        lang = self.app.lang
         tabs = []
         for i, day in enumerate(office.days()):
-            name = self.app.t("now.today") if i == 0 else weekday(lang, day.weekday())  # type: ignore[attr-defined]
+            name = self.app.t("now.today") if i == 0 else weekday(lang, day.weekday())
             tabs.append(Tab(f"{day:%m/%d} {name}", id=f"day-{i}"))
         return tabs
 
@@ -88,13 +90,13 @@ class NowShowingScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.load()
 
-    def backend_started(self) -> None:
+    def on_backend_ready(self, message: BackendReady) -> None:
         """The services are up: fill in how full each show is."""
         self.shows = []
         self.load()
 
     def _columns(self) -> None:
-        t = self.app.t  # type: ignore[attr-defined]
+        t = self.app.t
         table = self.query_one("#showtimes", DataTable)
         table.clear(columns=True)
         table.add_column(t("now.col.film"), key="film", width=24)
@@ -106,20 +108,20 @@ class NowShowingScreen(Screen[None]):
 
     @property
     def day(self) -> date:
-        return self.app.office.days()[self.day_index]  # type: ignore[attr-defined]
+        return self.app.office.days()[self.day_index]
 
     @work(exclusive=True, exit_on_error=False, group="showtimes")
     async def load(self) -> None:
-        shows = await self.app.office.showtimes(self.day)  # type: ignore[attr-defined]
+        shows = await self.app.office.showtimes(self.day)
         if shows != self.shows:
             self.shows = shows
             self._fill()
 
     def _fill(self) -> None:
-        t = self.app.t  # type: ignore[attr-defined]
-        lang = self.app.lang  # type: ignore[attr-defined]
-        tz = self.app.tz  # type: ignore[attr-defined]
-        now = self.app.office.clock.now()  # type: ignore[attr-defined]
+        t = self.app.t
+        lang = self.app.lang
+        tz = self.app.tz
+        now = self.app.office.clock.now()
         table = self.query_one("#showtimes", DataTable)
         selected = None
         if table.row_count and table.cursor_row < table.row_count:
@@ -177,16 +179,16 @@ class NowShowingScreen(Screen[None]):
         show = next((s for s in self.shows if s.id == event.row_key.value), None)
         if show is None:
             return
-        if not self.app.backend_ready.is_set():  # type: ignore[attr-defined]
-            self.app.notify(self.app.t("now.starting"), timeout=3)  # type: ignore[attr-defined]
+        if not self.app.backend_ready.is_set():
+            self.app.notify(self.app.t("now.starting"), timeout=3)
             return
-        if show.starts_at <= self.app.office.clock.now():  # type: ignore[attr-defined]
-            self.app.notify(self.app.t("now.started"), severity="warning")  # type: ignore[attr-defined]
+        if show.starts_at <= self.app.office.clock.now():
+            self.app.notify(self.app.t("now.started"), severity="warning")
             return
         from cinema_tui.screens.seat_select import SeatSelectScreen
 
         await self.app.push_screen(SeatSelectScreen(show))
 
-    async def refresh_language(self) -> None:
+    async def on_language_changed(self, message: LanguageChanged) -> None:
         await self.recompose()
         self.on_mount()

@@ -2,14 +2,11 @@
 
 The map is drawn by :class:`~cinema_tui.widgets.seat_map.SeatMapWidget` and follows
 the seat view live (``watch_seat_map``), so holds and sales at other terminals show
-within a second. Every change of the selection is held at once: the screen keeps one
-hold and swaps it atomically (``hold(..., replaces=...)``), in one background worker
-that always catches up with the latest selection, so quick key presses never leave a
-stray hold behind. A refused seat puts the selection back as it was and says why.
-
-The hold's countdown runs on the backend's clock. Leaving the screen (Esc, F2, or the
-sale being finished) gives the hold back; a hold that was sold cannot be released,
-and that refusal is ignored.
+within a second; the panel beside it is :class:`~cinema_tui.widgets.seat_panel.SeatPanel`.
+Every change of the selection is held at once, and leaving the screen (Esc, F2, or the
+sale being finished) gives the hold back: see
+:class:`~cinema_tui.screens.seat_hold.SeatHolding`. The hold's countdown runs on the
+backend's clock.
 """
 
 from __future__ import annotations
@@ -20,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -30,11 +26,15 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Static
 
-from backend.errors import BoxOfficeError, SeatUnavailable
-from backend.views import HoldInfo, SeatMap, SeatState, ShowtimeSummary
-from cinema_tui.format import hhmm
-from cinema_tui.format import seats as seat_list
-from cinema_tui.i18n import weekday
+from backend.api import (
+    BoxOfficeError,
+    SeatMap,
+    SeatState,
+    ShowtimeSummary,
+)
+from cinema_tui.messages import LanguageChanged
+from cinema_tui.screens.seat_hold import SeatHolding
+from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.seat_map import (
     SELECTABLE,
     SeatMapWidget,
@@ -42,25 +42,15 @@ from cinema_tui.widgets.seat_map import (
     display_state,
     legend_text,
 )
+from cinema_tui.widgets.seat_panel import SeatPanel, mmss
 from cinema_tui.widgets.status_line import ServiceStatusLine
-
-try:  # the footer that speaks the clerk's language, where the app has it
-    from cinema_tui.widgets.footer import LocalFooter as _Footer
-except ImportError:  # pragma: no cover
-    from textual.widgets import Footer as _Footer
 
 #: The seat states a clerk may not take, and what to say.
 _REFUSED = {"held": "seat.refused.held", "sold": "seat.refused.sold",
             "blocked": "seat.refused.blocked"}
 
 
-def mmss(seconds: float) -> str:
-    """Seconds left as mm:ss (rounded up, so 00:00 means it has run out)."""
-    whole = max(0, int(-(-seconds // 1)))
-    return f"{whole // 60:02d}:{whole % 60:02d}"
-
-
-class SeatSelectScreen(Screen[None]):
+class SeatSelectScreen(SeatHolding, Screen[None]):
     """A show's seat map: select seats (held at once), then check out."""
 
     CSS_PATH = Path(__file__).with_name("seat_select.tcss")
@@ -91,19 +81,12 @@ class SeatSelectScreen(Screen[None]):
         self.show = show
         #: Seats this clerk has chosen, in seat order (what the hold should be).
         self.selected: list[str] = []
-        #: The hold that backs the selection (None: nothing held).
-        self.hold: HoldInfo | None = None
+        self._start_holding()  # the hold that backs the selection: see SeatHolding
         self.seat_map: SeatMap | None = None
-        self._syncing = False
-        self._synced = asyncio.Event()
-        self._synced.set()
-        self._inflight: asyncio.Future[HoldInfo | None] | None = None
         self._latest_map: SeatMap | None = None
         self._paint_scheduled = False
         self._expired = False
         self._live_paused = False
-        self._shown: dict[str, str] = {}
-        self._leaving = False
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -114,15 +97,10 @@ class SeatSelectScreen(Screen[None]):
                 with Center(id="seat-map-box"):
                     yield SeatMapWidget(id="seat-map")
                 yield Static(id="seat-legend")
-            with Vertical(id="seat-panel"):
-                yield Static(id="seat-info")
-                yield Static(id="seat-cursor")
-                yield Static(id="hold-countdown")
-                yield Static(id="running-price")
-                yield Static(id="selected-seats")
+            yield SeatPanel(id="seat-panel")
         yield Static(id="seat-hint", classes="hint")
         yield ServiceStatusLine(id="status-line")
-        yield _Footer()
+        yield LocalFooter()
 
     def on_mount(self) -> None:
         self._relabel()
@@ -130,14 +108,14 @@ class SeatSelectScreen(Screen[None]):
         self.set_interval(1.0, self._tick)
         self.watch_seats()
 
-    async def refresh_language(self) -> None:
+    def on_language_changed(self, message: LanguageChanged) -> None:
         """Relabel in place: the selection, the hold and the cursor stay."""
         self._relabel()
-        footer = self.query_one(_Footer)
+        footer = self.query_one(LocalFooter)
         footer.call_later(footer.recompose)
 
     def _relabel(self) -> None:
-        t = self.app.t  # type: ignore[attr-defined]
+        t = self.tr
         self.query_one("#seat-heading", Static).update(
             f"{t('app.title')} · {t('seat.heading')}"
         )
@@ -146,77 +124,41 @@ class SeatSelectScreen(Screen[None]):
         self.query_one("#seat-map", SeatMapWidget).set_labels(
             t("seat.screen"), t("seat.loading")
         )
-        self.query_one("#seat-info", Static).update(self._info_text())
+        self.panel.show_info(self.show)
         self._update_panel()
 
     @property
     def map_widget(self) -> SeatMapWidget:
         return self.query_one("#seat-map", SeatMapWidget)
 
+    @property
+    def panel(self) -> SeatPanel:
+        return self.query_one("#seat-panel", SeatPanel)
+
     # --- the panel ------------------------------------------------------------------------
 
-    def _info_text(self) -> Text:
-        t = self.app.t  # type: ignore[attr-defined]
-        lang = self.app.lang  # type: ignore[attr-defined]
-        tz = self.app.tz  # type: ignore[attr-defined]
-        show = self.show
-        start = show.starts_at.astimezone(tz)
-        text = Text()
-        text.append(show.title if lang == "ko" else show.title_en, style="bold")
-        text.append("\n")
-        text.append(f"{t('rating.' + show.rating)} · {t('minutes', n=show.runtime_min)}")
-        text.append("\n")
-        text.append(show.hall if lang == "ko" else show.hall_en)
-        text.append("\n")
-        when = t(
-            "seat.when",
-            date=f"{start:%m/%d}",
-            weekday=weekday(lang, start.weekday()),
-            time=hhmm(show.starts_at, tz),
-        )
-        text.append(when, style="bold")
-        return text
-
     def _update_panel(self) -> None:
-        t = self.app.t  # type: ignore[attr-defined]
         widget = self.map_widget
         widget.set_marks(self.selected, self.hold.seats if self.hold else ())
         seat = widget.cursor_seat
-        cursor = Text()
-        if seat is not None:
-            state = widget.state_of(seat.label) or seat.state
-            state = "free" if state in SELECTABLE else state
-            cursor.append(t("seat.cursor", seat=seat.label), style="bold")
-            cursor.append(f"\n{t('seat.kind.' + seat.kind)} · {t('seat.legend.' + state)}")
-        self._put("#seat-cursor", cursor)
-        chosen = seat_list(self.selected) if self.selected else t("seat.none")
-        self._put("#selected-seats", t("seat.selected", seats=chosen))
-        self._put("#running-price", self._price_text())
+        self.panel.show_cursor(seat, widget.state_of(seat.label) if seat else None)
+        self.panel.show_selection(self.selected, self._price_text())
         self._update_countdown()
 
-    def _put(self, selector: str, content: str | Text) -> None:
-        """Update a panel line if its text changed. The panel lines have fixed heights,
-        so no layout pass is needed: a key press repaints only what changed."""
-        key = content.markup if isinstance(content, Text) else content
-        if self._shown.get(selector) != key:
-            self._shown[selector] = key
-            self.query_one(selector, Static).update(content, layout=False)
-
     def _price_text(self) -> str:
-        t = self.app.t  # type: ignore[attr-defined]
+        t = self.tr
         n = len(self.selected)
         if not n:
             return t("seat.price.none")
         try:
-            office = self.app.office  # type: ignore[attr-defined]
-            quote = office.quote(self.show.id, self.selected, {"adult": n})
+            quote = self.app.office.quote(self.show.id, self.selected, {"adult": n})
         except BoxOfficeError:
             return t("seat.price.none")
-        total = self.app.won(quote.total)  # type: ignore[attr-defined]
+        total = self.app.won(quote.total)
         return t("seat.price.one", total=total) if n == 1 else t("seat.price", n=n, total=total)
 
     def _now(self) -> datetime:
-        return self.app.office.clock.now()  # type: ignore[attr-defined]
+        return self.app.office.clock.now()
 
     def seconds_left(self) -> float | None:
         """Seconds until the hold lapses (by the backend's clock), or None."""
@@ -225,22 +167,10 @@ class SeatSelectScreen(Screen[None]):
         return (self.hold.expires_at - self._now()).total_seconds()
 
     def _update_countdown(self) -> None:
-        t = self.app.t  # type: ignore[attr-defined]
-        label = self.query_one("#hold-countdown", Static)
-        left = self.seconds_left()
-        if left is not None and not self._synced_now():
-            text = t("seat.hold.holding")
-        elif left is not None:
-            text = t("seat.hold.left", time=mmss(left))
-        elif self.selected:
-            text = t("seat.hold.holding")
-        elif self._expired:
-            text = t("seat.hold.expired")
-        else:
-            text = t("seat.hold.none")
-        self._put("#hold-countdown", text)
-        label.set_class(left is not None and left <= 60, "-urgent")
-        label.set_class(self._expired and left is None, "-expired")
+        self.panel.show_countdown(
+            self.seconds_left(), synced=self._synced_now(), selecting=bool(self.selected),
+            expired=self._expired,
+        )
 
     def _synced_now(self) -> bool:
         held = self.hold.seats if self.hold else ()
@@ -267,7 +197,7 @@ class SeatSelectScreen(Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="seat-watch")
     async def watch_seats(self) -> None:
         """Follow the seat view for as long as the screen is open."""
-        office = self.app.office  # type: ignore[attr-defined]
+        office = self.app.office
         while True:
             try:
                 stream = office.watch_seat_map(self.show.id)
@@ -320,13 +250,12 @@ class SeatSelectScreen(Screen[None]):
     # --- selecting ------------------------------------------------------------------------
 
     def _max_seats(self) -> int:
-        return int(self.app.office.settings.max_seats_per_hold)  # type: ignore[attr-defined]
+        return int(self.app.office.settings.max_seats_per_hold)
 
     def _say(
         self, key: str, severity: SeverityLevel = "warning", timeout: float = 5, **fmt: object
     ) -> None:
-        text = self.app.t(key, **fmt)  # type: ignore[attr-defined]
-        self.app.notify(text, severity=severity, timeout=timeout)
+        self.app.notify(self.tr(key, **fmt), severity=severity, timeout=timeout)
 
     def action_toggle(self) -> None:
         """Select or unselect the seat under the cursor (only a free seat can be taken)."""
@@ -387,85 +316,6 @@ class SeatSelectScreen(Screen[None]):
 
         return sorted(dict.fromkeys(labels), key=where)
 
-    # --- holding --------------------------------------------------------------------------
-
-    def _sync_soon(self) -> None:
-        if not self._syncing:
-            self._syncing = True
-            self._synced.clear()
-            self.sync_hold()
-
-    @work(exit_on_error=False, group="seat-hold")
-    async def sync_hold(self) -> None:
-        """Hold exactly the selection: one request at a time, always the latest choice."""
-        office = self.app.office  # type: ignore[attr-defined]
-        try:
-            while not self._leaving:
-                want = list(self.selected)
-                have = self.hold.seats if self.hold else ()
-                if set(want) == set(have):
-                    break
-                try:
-                    if want:
-                        replaces = self.hold.id if self.hold else None
-                        call = office.hold(self.show.id, want, replaces=replaces)
-                    else:
-                        assert self.hold is not None
-                        call = self._release(self.hold.id)
-                    # The request is shielded: if the screen goes away meanwhile, it
-                    # still lands, and leaving releases whatever it gave (_give_back).
-                    self._inflight = asyncio.ensure_future(call)
-                    result = await asyncio.shield(self._inflight)
-                    self.hold = result if want else None
-                except SeatUnavailable as exc:
-                    taken = set(exc.seats) or set(want) - set(have)
-                    if self.selected == want:  # put back the selection as it was
-                        self.selected = self._ordered(list(have))
-                    else:  # the clerk has moved on meanwhile: drop only the taken seats
-                        self.selected = [s for s in self.selected if s not in taken]
-                    self.app.show_error(exc)  # type: ignore[attr-defined]
-                except BoxOfficeError as exc:
-                    # Anything else: go back to what is really held, and say why.
-                    self.selected = self._ordered(list(have))
-                    self.app.show_error(exc)  # type: ignore[attr-defined]
-                self._refresh_panel()
-            with contextlib.suppress(BoxOfficeError):
-                self._map_arrived(await office.seat_map(self.show.id))
-        finally:
-            self._syncing = False
-            self._synced.set()
-            self._refresh_panel()
-
-    async def _release(self, hold_id: str) -> None:
-        await self.app.office.release(hold_id)  # type: ignore[attr-defined]
-
-    def _refresh_panel(self) -> None:
-        """Update the panel, unless the screen is already being taken down."""
-        with contextlib.suppress(NoMatches):
-            self._update_panel()
-
-    async def _give_back(self) -> None:
-        """Release whatever this screen still holds (after the last request has landed)."""
-        inflight = self._inflight
-        if inflight is not None:
-            try:
-                result = await asyncio.wait_for(asyncio.shield(inflight), 3.0)
-            except (TimeoutError, BoxOfficeError):  # refused or slow: the known hold stands
-                result = None
-            if isinstance(result, HoldInfo):  # it replaced the hold we knew
-                self.hold = result
-        hold, self.hold = self.hold, None
-        if hold is None:
-            return
-        with contextlib.suppress(TimeoutError, BoxOfficeError):
-            # A hold that was sold (or is being paid) cannot be released: that is fine.
-            office = self.app.office  # type: ignore[attr-defined]
-            await asyncio.wait_for(office.release(hold.id), 3.0)
-
-    async def on_unmount(self) -> None:
-        self._leaving = True  # no new hold request from now on
-        await self._give_back()
-
     # --- leaving --------------------------------------------------------------------------
 
     def action_back(self) -> None:
@@ -491,11 +341,8 @@ class SeatSelectScreen(Screen[None]):
             if not self.selected:
                 self._say("seat.choose_first")
             return
-        try:
-            from cinema_tui.screens.checkout import CheckoutScreen
-        except ImportError:
-            self._say("seat.no_checkout", severity="error")
-            return
+        from cinema_tui.screens.checkout import CheckoutScreen
+
         await self.app.push_screen(CheckoutScreen(self.show, self.hold))
 
 

@@ -23,12 +23,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from backend.errors import BoxOfficeError
-from backend.private_files import private_directory, write_private_text
-from backend.views import Booking
+from backend.api import Booking, BoxOfficeError, private_directory, write_private_text
 from cinema_tui.app_text import AppText
 from cinema_tui.format import fit, hhmm
 from cinema_tui.i18n import has, weekday
+from cinema_tui.messages import LanguageChanged
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.qr import QRCode, qr_lines
 
@@ -65,7 +64,7 @@ class TicketScreen(AppText, Screen[None]):
         self._draw()
         self.follow()
 
-    async def refresh_language(self) -> None:
+    def on_language_changed(self, message: LanguageChanged) -> None:
         self._draw()
         footer = self.query_one(LocalFooter)
         footer.call_later(footer.recompose)  # in the footer's own context (it binds data)
@@ -76,9 +75,9 @@ class TicketScreen(AppText, Screen[None]):
         """(label, value) of every detail, in the current language (screen and file)."""
         b = self.booking
         t = self.tr
-        won = self.app.won  # type: ignore[attr-defined]
-        lang = self.app.lang  # type: ignore[attr-defined]
-        tz = self.app.tz  # type: ignore[attr-defined]
+        won = self.app.won
+        lang = self.app.lang
+        tz = self.app.tz
         rows: list[tuple[str, str]] = []
         film = b.title if b.title == b.title_en else f"{b.title} / {b.title_en}"
         hall = b.hall if b.hall == b.hall_en else f"{b.hall} / {b.hall_en}"
@@ -150,7 +149,7 @@ class TicketScreen(AppText, Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="ticket")
     async def follow(self) -> None:
-        office = self.app.office  # type: ignore[attr-defined]
+        office = self.app.office
         try:
             fresh = await office.booking(self.booking.code)
             self._update(fresh)
@@ -188,7 +187,7 @@ class TicketScreen(AppText, Screen[None]):
 
     @work(exclusive=True, exit_on_error=False, group="save")
     async def save_ticket(self) -> Path:
-        folder = Path(self.app.settings.data_dir).expanduser() / "tickets"  # type: ignore[attr-defined]
+        folder = Path(self.app.settings.data_dir).expanduser() / "tickets"
         path = folder / f"{self.booking.code}.txt"
         text = self.ticket_text()
 
@@ -200,4 +199,12 @@ class TicketScreen(AppText, Screen[None]):
         return path
 
     async def action_done(self) -> None:
-        await self.app.action_home()  # type: ignore[attr-defined]
+        await self.app.action_home()
+
+
+class ReprintedTicket(TicketScreen):
+    """The ticket again (reprinted from find): "done" goes back to find rather than to
+    the programme."""
+
+    async def action_done(self) -> None:
+        self.app.pop_screen()

@@ -7,8 +7,11 @@ from textual.containers import Center, Middle
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from cinema_tui.app_text import AppText
+from cinema_tui.messages import LanguageChanged
 
-class TooSmallScreen(ModalScreen[None]):
+
+class TooSmallScreen(AppText, ModalScreen[None]):
     """Please enlarge the terminal; goes away by itself once it is big enough."""
 
     def __init__(self, min_width: int, min_height: int) -> None:
@@ -22,7 +25,7 @@ class TooSmallScreen(ModalScreen[None]):
                 yield Static(self._text(), id="too-small-message")
 
     def _text(self) -> str:
-        return self.app.t(  # type: ignore[attr-defined]
+        return self.tr(
             "app.too_small",
             width=self.app.size.width,
             height=self.app.size.height,
@@ -32,3 +35,6 @@ class TooSmallScreen(ModalScreen[None]):
 
     def on_resize(self) -> None:
         self.query_one("#too-small-message", Static).update(self._text())
+
+    async def on_language_changed(self, message: LanguageChanged) -> None:
+        await self.recompose()

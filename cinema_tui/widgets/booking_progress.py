@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from rich.text import Text
 from textual.widgets import Static
 
-from backend.views import Booking, TimelineStep
+from backend.api import Booking, TimelineStep
 from cinema_tui.app_text import AppText
 
 #: The happy path, in order, with the service that normally reports each step.

@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
+from cinema_tui.app_text import AppText
 from cinema_tui.i18n import has
 
 
-class LocalFooter(Footer):
+class LocalFooter(AppText, Footer):
     """The footer, in Korean or English."""
 
     def compose(self) -> ComposeResult:
@@ -26,5 +27,5 @@ class LocalFooter(Footer):
             if isinstance(widget, FooterKey):
                 binding_id = ids.get(widget.action)
                 if binding_id and has(f"key.{binding_id}"):
-                    widget.description = self.app.t(f"key.{binding_id}")  # type: ignore[attr-defined]
+                    widget.description = self.tr(f"key.{binding_id}")
             yield widget

@@ -45,7 +45,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from backend.views import SeatMap, SeatState
+from backend.api import SeatMap, SeatState
 
 #: Display state -> (symbol, colour). The order is the legend's order.
 SYMBOLS: dict[str, tuple[str, str]] = {

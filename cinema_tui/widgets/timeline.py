@@ -22,7 +22,7 @@ from rich.text import Text
 from textual.events import Resize
 from textual.widgets import DataTable
 
-from backend.views import TimelineStep
+from backend.api import TimelineStep
 from cinema_tui.format import won
 from cinema_tui.i18n import t
 
