@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import getters
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input
 
+from cinema_tui.app import BoxOfficeApp
 from cinema_tui.format import fit
 from cinema_tui.i18n import has
 
@@ -69,6 +71,8 @@ class TicketTypeRow(Widget, can_focus=True):
         Binding("up", "app.focus_previous", show=False),
     ]
 
+    app = getters.app(BoxOfficeApp)
+
     kind: reactive[str] = reactive("adult")
     price: reactive[int | None] = reactive(None)
 
@@ -84,7 +88,7 @@ class TicketTypeRow(Widget, can_focus=True):
         self.set_reactive(TicketTypeRow.kind, types[0])
 
     def render(self) -> Text:
-        t = self.app.t  # type: ignore[attr-defined]
+        t = self.app.t
         key = f"ticket.{self.kind}"
         name = t(key) if has(key) else self.kind
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -93,7 +97,7 @@ class TicketTypeRow(Widget, can_focus=True):
         text.append(fit(name, 8), style="bold")
         text.append(" ▶", style="dim")
         if self.price is not None:
-            text.append(f" {self.app.won(self.price):>9}")  # type: ignore[attr-defined]
+            text.append(f" {self.app.won(self.price):>9}")
         return text
 
     def action_cycle(self, step: int) -> None:
