@@ -30,6 +30,7 @@ from textual.widgets import Static
 
 from backend.api import HoldInfo, ShowtimeSummary
 from cinema_tui.errors import human_message
+from cinema_tui.messages import LanguageChanged
 from cinema_tui.sale_rules import (
     TYPE_ORDER,
     digits_of,
@@ -104,8 +105,8 @@ class CheckoutScreen(SaleScreen):
         self.chooser.relabel()
         self.summary.relabel()
 
-    async def refresh_language(self) -> None:
-        """Relabel in place: what the clerk typed and chose stays."""
+    def on_language_changed(self, message: LanguageChanged) -> None:
+        """F8: relabel in place; what the clerk typed and chose stays."""
         self._texts()
         self._reprice()
         self._tick()

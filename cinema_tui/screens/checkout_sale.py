@@ -37,7 +37,6 @@ from backend.api import (
     PaymentUnavailable,
 )
 from cinema_tui import sale_messages as sale
-from cinema_tui.app import BoxOfficeApp
 from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.sale_flow import Exit, SaleFlow, SaleState
@@ -60,9 +59,11 @@ LAST_TICK_S = 0.6
 
 
 class SaleScreen(AppText, Screen[str | None]):
-    """Sells ``hold`` through the checkout's parts; see the module's docstring."""
+    """Sells ``hold`` through the checkout's parts; see the module's docstring.
 
-    app = getters.app(BoxOfficeApp)
+    ``app`` is typed by ``AppText`` (``BoxOfficeApp``), ``office`` is the
+    ``BoxOfficeAPI``; the parts are typed getters."""
+
     header = getters.query_one(CheckoutHeader)
     chooser = getters.query_one(TicketTypeChooser)
     tender = getters.query_one(TenderForm)

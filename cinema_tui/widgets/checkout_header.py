@@ -10,13 +10,11 @@ belong to the sale.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import getters
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
 from backend.api import HoldInfo, ShowtimeSummary
-from cinema_tui.app import BoxOfficeApp
 from cinema_tui.app_text import AppText
 from cinema_tui.format import hhmm
 from cinema_tui.i18n import weekday
@@ -52,7 +50,6 @@ class CheckoutHeader(AppText, Horizontal):
 class ShowSummary(AppText, Static):
     """Rating, film, hall, day and time, and the held seats."""
 
-    app = getters.app(BoxOfficeApp)
 
     def __init__(self, show: ShowtimeSummary, hold: HoldInfo, *, id: str | None = None) -> None:
         super().__init__("", id=id)

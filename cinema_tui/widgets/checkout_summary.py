@@ -9,12 +9,10 @@ so the whole sale can be read in one place (``CheckoutScreen`` and ``SaleFlow``)
 from __future__ import annotations
 
 from rich.text import Text
-from textual import getters
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Static
 
-from cinema_tui.app import BoxOfficeApp
 from cinema_tui.app_text import AppText
 from cinema_tui.format import fit
 from cinema_tui.i18n import has
@@ -27,7 +25,6 @@ SEAT_LINES = 5
 class OrderSummary(AppText, VerticalScroll, can_focus=False):
     """Breakdown, total, change, Pay / Show ticket, message and progress."""
 
-    app = getters.app(BoxOfficeApp)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="breakdown-label", classes="section")
