@@ -100,7 +100,7 @@ async def book(
     return SalePaid(booking)
 
 
-async def settle(office: BoxOfficeAPI, code: str) -> AsyncIterator[Message]:
+async def await_decision(office: BoxOfficeAPI, code: str) -> AsyncIterator[Message]:
     """After PaymentPending: the booking's steps until payment is decided, then
     ``SalePaid``, or ``SaleUnpaid`` (failed, or no decision), or ``SaleFailed``."""
     try:
@@ -156,5 +156,5 @@ __all__ = [
     "book",
     "cinema_down",
     "follow",
-    "settle",
+    "await_decision",
 ]

@@ -346,13 +346,13 @@ async def test_book_reports_one_message(answer, kind):
 
 async def test_settle_follows_a_pending_payment_until_it_is_decided():
     steps = [booking("PAYMENT_PENDING"), booking("PAID")]
-    kinds = [type(m) for m in await collect(sale.settle(Office(watch=steps), "K7M2QX"))]
+    kinds = [type(m) for m in await collect(sale.await_decision(Office(watch=steps), "K7M2QX"))]
     assert kinds == [sale.SaleUpdated, sale.SaleUpdated, sale.SalePaid]
-    failed = await collect(sale.settle(Office(watch=[booking("FAILED", reason="r")]), "K"))
+    failed = await collect(sale.await_decision(Office(watch=[booking("FAILED", reason="r")]), "K"))
     assert isinstance(failed[-1], sale.SaleUnpaid) and failed[-1].booking.reason == "r"
-    undecided = await collect(sale.settle(Office(watch=[]), "K"))
+    undecided = await collect(sale.await_decision(Office(watch=[]), "K"))
     assert isinstance(undecided[-1], sale.SaleUnpaid) and undecided[-1].booking is None
-    broken = await collect(sale.settle(Office(watch=RuntimeError("x")), "K"))
+    broken = await collect(sale.await_decision(Office(watch=RuntimeError("x")), "K"))
     assert [type(m) for m in broken] == [sale.SaleFailed]
 
 

@@ -231,11 +231,11 @@ class SaleScreen(AppText, Screen[str | None]):
         self.flow.pending()
         self.app.show_error(message.error)
         self.summary.say(human_message(message.error, self.lang), "error")
-        self._settle(message.code)
+        self._await_decision(message.code)
 
     @work(exclusive=True, exit_on_error=False, group="sale-follow")
-    async def _settle(self, code: str) -> None:
-        async for message in sale.settle(self.office, code):
+    async def _await_decision(self, code: str) -> None:
+        async for message in sale.await_decision(self.office, code):
             self.post_message(message)
 
     @on(sale.SaleUnpaid)
