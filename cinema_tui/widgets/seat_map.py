@@ -10,30 +10,14 @@ an empty column, so the picture is the one drawn in ``halls.toml``. The largest 
 (26 layout columns) is ``1 + 1 + 52 + 1 = 55`` cells wide with the row letters on
 both sides, which leaves room for an information panel at 80 columns.
 
-What a seat looks like depends on the state the clerk needs to act on. The symbol
-alone tells every state apart (no colour needed); colour repeats it. All symbols are a
-single cell wide and none is East-Asian "ambiguous" width or an emoji, so Korean
-terminals draw the grid straight as well:
-
-====== ===================== ===========================================
-symbol state                 meaning
-====== ===================== ===========================================
-``◦``  free                  a standard seat that can be sold
-``◊``  premium               a free premium seat (surcharge)
-``w``  wheelchair            a free wheelchair space
-``✓``  selected              chosen by this clerk (held for this sale)
-``░``  held                  held by another terminal or sale in progress
-``▮``  sold                  sold
-``x``  blocked               out of service in the hall plan
-====== ===================== ===========================================
+What a seat looks like, and which seats are best, is in ``seat_states``.
 
 The cursor seat is drawn in reverse video (and its row letters in bold).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -46,119 +30,21 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from backend.api import SeatMap, SeatState
+from cinema_tui.widgets.seat_states import (
+    HAS_BACKGROUND,
+    SELECTABLE,
+    STYLES,
+    SYMBOLS,
+    best_block,
+    display_state,
+    legend_text,
+    seat_runs,
+)
 
-#: Display state -> (symbol, colour). The order is the legend's order.
-SYMBOLS: dict[str, tuple[str, str]] = {
-    "free": ("◦", "green"),
-    "premium": ("◊", "magenta"),
-    "wheelchair": ("w", "cyan"),
-    "selected": ("✓", "bold #ffffff on #1f5fbf"),
-    "held": ("░", "#d7a000"),
-    "sold": ("▮", "#d04040"),
-    "blocked": ("x", "#808080"),
-}
-
-#: States of a seat the clerk may select (a free seat of any kind).
-SELECTABLE = frozenset({"free", "premium", "wheelchair"})
-
-#: How much one row counts against one column when judging "best" seats: rows are
-#: roughly twice as far apart as seats are wide.
-ROW_WEIGHT = 2.0
-#: Where the best row is, as a fraction of the way from the screen to the back.
-BEST_DEPTH = 2 / 3
-
-_STYLES = {state: Style.parse(colour) for state, (_, colour) in SYMBOLS.items()}
-_HAS_BACKGROUND = frozenset(s for s, style in _STYLES.items() if style.bgcolor is not None)
 _CURSOR = Style(reverse=True, bold=True)
 _ROW_LABEL = Style(dim=True)
 _ROW_LABEL_CURSOR = Style(bold=True)
 _SCREEN_BAR = Style(reverse=True, bold=True)
-
-
-def display_state(seat: SeatState, selected: Iterable[str] = (), own: Iterable[str] = ()) -> str:
-    """What the clerk sees for ``seat``: one of the keys of :data:`SYMBOLS`.
-
-    ``selected`` are the seats this clerk has chosen; ``own`` are the seats of this
-    clerk's current hold (shown as free when no longer selected: they are about to be
-    given back, and this clerk may take them again).
-    """
-    if seat.label in selected:
-        return "selected"
-    state = seat.state
-    if state == "held" and seat.label in own:
-        state = "free"
-    if state == "free":
-        return seat.kind if seat.kind in ("premium", "wheelchair") else "free"
-    return state
-
-
-def seat_runs(seat_map: SeatMap) -> list[list[SeatState]]:
-    """Seats side by side: each run is one row's seats between gaps or aisles."""
-    rows: dict[int, list[SeatState]] = {}
-    for seat in seat_map.seats:
-        rows.setdefault(seat.row_index, []).append(seat)
-    runs: list[list[SeatState]] = []
-    for index in sorted(rows):
-        run: list[SeatState] = []
-        for seat in sorted(rows[index], key=lambda s: s.column):
-            if run and seat.column != run[-1].column + 1:
-                runs.append(run)
-                run = []
-            run.append(seat)
-        if run:
-            runs.append(run)
-    return runs
-
-
-def best_block(
-    seat_map: SeatMap, count: int, available: Callable[[SeatState], bool]
-) -> list[str] | None:
-    """The best ``count`` seats side by side in one row, or ``None`` if there are none.
-
-    Candidates are ``count`` adjacent seats of one row (an aisle or gap breaks
-    adjacency) for which ``available`` is true. The best block is the one whose middle
-    is nearest to the ideal spot: the hall's centre column, two thirds of the way back
-    from the screen, with a row counting as :data:`ROW_WEIGHT` columns. Ties go to the
-    row further back, then to the left.
-    """
-    if count < 1 or not seat_map.seats:
-        return None
-    columns = [s.column for s in seat_map.seats]
-    centre = (min(columns) + max(columns)) / 2
-    ideal_row = (len(seat_map.rows) - 1) * BEST_DEPTH
-    best: tuple[tuple[float, int, int], list[str]] | None = None
-    for run in seat_runs(seat_map):
-        free = [available(s) for s in run]
-        for start in range(len(run) - count + 1):
-            if not all(free[start:start + count]):
-                continue
-            window = run[start:start + count]
-            middle = (window[0].column + window[-1].column) / 2
-            row = window[0].row_index
-            distance = math.hypot(middle - centre, ROW_WEIGHT * (row - ideal_row))
-            key = (round(distance, 6), -row, window[0].column)
-            if best is None or key < best[0]:
-                best = (key, [s.label for s in window])
-    return None if best is None else best[1]
-
-
-def legend_text(t: Callable[[str], str], width: int = 55) -> Text:
-    """The legend, wrapped to ``width`` cells (Korean labels are measured in cells)."""
-    text = Text(no_wrap=True)
-    line = 0
-    for state, (symbol, _colour) in SYMBOLS.items():
-        label = t(f"seat.legend.{state}")
-        item = cell_len(symbol) + 1 + cell_len(label)
-        if line and line + 2 + item > width:
-            text.append("\n")
-            line = 0
-        elif line:
-            text.append("  ")
-            line += 2
-        text.append(symbol, style=_STYLES[state])
-        text.append(f" {label}")
-        line += item
-    return text
 
 
 class SeatMapWidget(Widget, can_focus=True):
@@ -374,7 +260,7 @@ class SeatMapWidget(Widget, can_focus=True):
     def _line_styles(self, base: Style) -> dict[str, Style]:
         """Each state's style over the widget's base style (cached per base style)."""
         if self._styles_for is not base:
-            styles = {state: base + style for state, style in _STYLES.items()}
+            styles = {state: base + style for state, style in STYLES.items()}
             cursor = {f"cursor:{state}": style + _CURSOR for state, style in styles.items()}
             styles.update(cursor)
             self._styles_for, self._styles = base, styles
@@ -427,7 +313,7 @@ class SeatMapWidget(Widget, can_focus=True):
                 put(SYMBOLS[state][0], style)
                 # A space only shows its background: share the seat's style when that
                 # background is the base one, so the run merges into one segment.
-                put(" ", base if state in _HAS_BACKGROUND else style)
+                put(" ", base if state in HAS_BACKGROUND else style)
             column = seat.column + 1
         put("  " * (width - column), base)
         put(letter, label_style)
