@@ -179,9 +179,10 @@ def backend_error_keys(files: Iterable[tuple[str, str]]) -> tuple[dict[str, set[
                 index = takes_key.get(_function_name(node) or "")
                 if index is not None and len(node.args) > index:
                     found(node.args[index], set())
-            elif isinstance(node, ast.Assign):
-                if any(isinstance(t, ast.Attribute) and t.attr == "key" for t in node.targets):
-                    found(node.value, set())
+            elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Attribute) and t.attr == "key" for t in node.targets
+            ):
+                found(node.value, set())
     return keys, built
 
 
