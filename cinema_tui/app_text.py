@@ -29,10 +29,10 @@ class AppText:
         return self.app.t(key, **fmt)
 
     async def on_language_changed(self, message: LanguageChanged) -> None:
-        """A bridge for the two screens that still relabel in a ``refresh_language``
-        method (``OpsScreen``, ``CheckoutScreen``: their owners move them to handling
-        ``LanguageChanged`` themselves; then this goes). Every other screen handles the
-        message itself and has no ``refresh_language``."""
+        """A bridge for the one screen that still relabels in a ``refresh_language``
+        method (``OpsScreen``: its owner moves it to handling ``LanguageChanged`` itself;
+        then this goes). Every other screen handles the message itself and has no
+        ``refresh_language``."""
         relabel = getattr(self, "refresh_language", None)
         if relabel is not None:
             await relabel()
