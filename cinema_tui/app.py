@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
 import signal
 import time
 from collections.abc import Iterable
@@ -143,10 +142,7 @@ class BoxOfficeApp(App[int]):
 
     async def _start_backend(self) -> None:
         if not self.office.running:
-            # SQLAlchemy and the services load off the event loop, while the clerk
-            # already sees the programme.
-            await asyncio.to_thread(importlib.import_module, "backend.bootstrap")
-            await self.office.start()
+            await self.office.start()  # loads its machinery off the loop: keys stay quick
         gc.freeze()  # what start-up built lives for the whole session: keep it out of GC passes
         self.backend_ready.set()
         for screen in self.screen_stack:
@@ -278,4 +274,4 @@ def create_app(
     return BoxOfficeApp(settings or Settings(), clock=clock, office=office)
 
 
-__all__ = ["BoxOfficeApp", "create_app", "MIN_WIDTH", "MIN_HEIGHT"]
+__all__ = ["MIN_HEIGHT", "MIN_WIDTH", "BoxOfficeApp", "create_app"]

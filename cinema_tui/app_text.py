@@ -12,7 +12,6 @@ from __future__ import annotations
 from textual import getters
 
 from cinema_tui.app import BoxOfficeApp
-from cinema_tui.messages import LanguageChanged
 
 
 class AppText:
@@ -27,12 +26,3 @@ class AppText:
     def tr(self, key: str, **fmt: object) -> str:
         """UI text of ``key`` in the current language."""
         return self.app.t(key, **fmt)
-
-    async def on_language_changed(self, message: LanguageChanged) -> None:
-        """A bridge for the one screen that still relabels in a ``refresh_language``
-        method (``OpsScreen``: its owner moves it to handling ``LanguageChanged`` itself;
-        then this goes). Every other screen handles the message itself and has no
-        ``refresh_language``."""
-        relabel = getattr(self, "refresh_language", None)
-        if relabel is not None:
-            await relabel()

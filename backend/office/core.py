@@ -10,6 +10,7 @@ the jobs, reads a service's tables or private state: a job asks the service.
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -82,7 +83,10 @@ class OfficeCore:
 
     async def start(self) -> None:
         """Load the catalog, open every service's database, start the actors."""
-        from backend.bootstrap import build_runtime  # heavy (SQLAlchemy): only when starting
+        # SQLAlchemy and the services load on a thread, so a screen already drawn on this
+        # loop keeps answering keys meanwhile.
+        await asyncio.to_thread(importlib.import_module, "backend.bootstrap")
+        from backend.bootstrap import build_runtime
         from backend.integrity import check_at_start
         from backend.occupancy import InUse
 

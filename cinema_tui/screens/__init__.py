@@ -19,12 +19,8 @@ SCREENS = (
 
 
 def all_screens(app: Any) -> list[tuple[str, type]]:
-    """The screen classes that exist, with their titles (for the help screen)."""
-    found = []
-    for module, name, title in SCREENS:
-        try:
-            cls = getattr(importlib.import_module(f"cinema_tui.screens.{module}"), name)
-        except (ImportError, AttributeError):
-            continue
-        found.append((app.t(title), cls))
-    return found
+    """Every screen class with its title (for the help screen)."""
+    return [
+        (app.t(title), getattr(importlib.import_module(f"cinema_tui.screens.{module}"), name))
+        for module, name, title in SCREENS
+    ]

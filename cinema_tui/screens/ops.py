@@ -44,6 +44,7 @@ from backend.api import SERVICE_NAMES, BoxOfficeAPI, OpsSnapshot
 from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.format import fit
+from cinema_tui.messages import LanguageChanged
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.status_line import SYMBOLS, ServiceStatusLine
 
@@ -217,7 +218,7 @@ class OpsScreen(AppText, Screen[None]):
     @work(exclusive=True, exit_on_error=False, group="ops-poll")
     async def poll(self) -> None:
         """Read the office's Ops snapshot; a part that could not be read says why."""
-        office: BoxOfficeAPI = self.app.office  # type: ignore[attr-defined]
+        office: BoxOfficeAPI = self.app.office
         snapshot, error = await self._read(office.ops_snapshot)
         if snapshot is None:  # nothing could be read: every part says why
             self.health_error = self.breaker_error = self.pool_error = error
@@ -234,7 +235,7 @@ class OpsScreen(AppText, Screen[None]):
             self.health = snapshot.health
         self.health_error = problems.get("health")
         self.breaker, self.breaker_error = snapshot.breaker, problems.get("breaker")
-        tz = self.app.tz  # type: ignore[attr-defined]
+        tz = self.app.tz
         self.transitions = [
             (c.at.astimezone(tz).strftime("%H:%M:%S"), c.change)
             for c in snapshot.breaker_changes[-TRANSITIONS_SHOWN:]
@@ -454,7 +455,7 @@ class OpsScreen(AppText, Screen[None]):
         name = self.selected_service()
         if name is None:
             return
-        office: BoxOfficeAPI = self.app.office  # type: ignore[attr-defined]
+        office: BoxOfficeAPI = self.app.office
 
         async def job() -> None:
             await run(office, name, (await office.health())[name].state)
@@ -505,7 +506,7 @@ class OpsScreen(AppText, Screen[None]):
         self._service_action(run)
 
     def action_latency(self, direction: int) -> None:
-        office = self.app.office  # type: ignore[attr-defined]
+        office = self.app.office
 
         async def job() -> None:
             # read and set with no await between: quick presses add up, none is lost
@@ -517,7 +518,7 @@ class OpsScreen(AppText, Screen[None]):
         self._act(job)
 
     def action_failures(self) -> None:
-        office = self.app.office  # type: ignore[attr-defined]
+        office = self.app.office
 
         async def job() -> None:
             current = office.payment_simulator().failure_rate
@@ -529,7 +530,7 @@ class OpsScreen(AppText, Screen[None]):
         self._act(job)
 
     def action_reset_breaker(self) -> None:
-        office = self.app.office  # type: ignore[attr-defined]
+        office = self.app.office
 
         async def job() -> None:
             office.reset_breaker()
@@ -553,7 +554,7 @@ class OpsScreen(AppText, Screen[None]):
             self.say("ops.msg.no_letter", error=True)
             return
         service, row = found
-        office = self.app.office  # type: ignore[attr-defined]
+        office = self.app.office
 
         async def job() -> None:
             if await office.retry_dead_letter(service, row.message_id):
@@ -582,7 +583,8 @@ class OpsScreen(AppText, Screen[None]):
     def on_screen_resume(self) -> None:
         self.poll()
 
-    async def refresh_language(self) -> None:
+    async def on_language_changed(self, message: LanguageChanged) -> None:
+        """Relabel in the new language, keeping the cursors, the focus and the message."""
         focused = self.focused.id if self.focused else None
         cursors = {
             selector: self._selected_key(self.query_one(selector, DataTable))

@@ -13,6 +13,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from backend.api import SERVICE_NAMES, BreakerSnapshot, ServiceHealth
+from cinema_tui.app_text import AppText
 
 SYMBOLS = {
     "ready": ("●", "green"),
@@ -24,7 +25,7 @@ SYMBOLS = {
 }
 
 
-class ServiceStatusLine(Static):
+class ServiceStatusLine(AppText, Static):
     """Each service's state, always visible at the bottom of the screen."""
 
     health: reactive[dict[str, ServiceHealth]] = reactive(dict, always_update=True)
@@ -47,7 +48,7 @@ class ServiceStatusLine(Static):
         for name, health in new.items():
             before = old.get(name) if old else None
             if health.state == "failed" and (before is None or before.state != "failed"):
-                t = self.app.t  # type: ignore[attr-defined]
+                t = self.app.t
                 self.app.notify(
                     t("status.gave_up", service=t(f"service.{name}")),
                     severity="error",
@@ -56,7 +57,7 @@ class ServiceStatusLine(Static):
 
     def render_health(self) -> Text:
         text = Text()
-        t = self.app.t  # type: ignore[attr-defined]
+        t = self.app.t
         for name in SERVICE_NAMES:
             h = self.health.get(name)
             state = h.state if h else "starting"
