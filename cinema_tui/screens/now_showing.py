@@ -190,5 +190,7 @@ class NowShowingScreen(AppText, Screen[None]):
         await self.app.push_screen(SeatSelectScreen(show))
 
     async def on_language_changed(self, message: LanguageChanged) -> None:
+        """Relabel everything; the rows are drawn again too (recompose emptied the table)."""
         await self.recompose()
+        self.shows = []
         self.on_mount()
