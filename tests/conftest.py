@@ -19,10 +19,15 @@ VISA = "4242424242424242"
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No CINEMA_* variable or user config of the developer's leaks into a test."""
+    """No CINEMA_* variable, terminal size or user config of the developer's leaks into a
+    test."""
     for key in list(os.environ):
         if key.startswith("CINEMA_"):
             monkeypatch.delenv(key)
+    # A terminal size in the environment pins every app a test starts to it (Textual reads
+    # COLUMNS and LINES first); pytest-xdist's workers set both to 80×24.
+    for key in ("COLUMNS", "LINES"):
+        monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
 

@@ -1,4 +1,12 @@
-"""Pilot fixtures: a fresh app per test over temporary databases and a fixed clock."""
+"""Pilot fixtures: a fresh app per test over a fixed clock, on ``FakeOffice`` by default.
+
+Screen tests run on ``backend.testing.FakeOffice`` (in memory: a test starts in
+milliseconds); ``tests/contract`` keeps the fake honest against the real box office. A
+test marked ``@pytest.mark.real_backend`` (or a module with
+``pytestmark = pytest.mark.real_backend``) gets the real ``BoxOffice`` on temporary
+databases instead: the end-to-end sales, the fault keys of the Ops screen, restarts, and
+anything that looks at the services or their databases.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +14,55 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.message import Message
+from textual.notifications import Notify
 from textual.pilot import Pilot
 
 from backend import ManualClock, Settings
+from backend.testing import FakeOffice
 from cinema_tui.app import BoxOfficeApp, create_app
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "real_backend: run this pilot test on the real BoxOffice (temporary "
+        "databases) instead of FakeOffice",
+    )
+
+
 @pytest.fixture
-def make_app(tmp_path: Path, clock: ManualClock) -> Callable[..., BoxOfficeApp]:
-    """Build an app on its own data directory; keyword arguments go to Settings."""
+def make_app(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock
+) -> Callable[..., BoxOfficeApp]:
+    """Build an app on its own data directory; keyword arguments go to Settings. The
+    backend is a ``FakeOffice`` unless the test is marked ``real_backend``."""
+    real = request.node.get_closest_marker("real_backend") is not None
 
     def make(**settings: object) -> BoxOfficeApp:
         values = {"data_dir": tmp_path / "data", "language": "en", **settings}
-        return create_app(Settings(**values), clock=clock)
+        chosen = Settings(**values)
+        office = None if real else FakeOffice(chosen, clock=clock)
+        return create_app(chosen, clock=clock, office=office)
 
     return make
+
+
+class Notifications:
+    """Every ``notify()`` of an app, in order: pass it as ``run_test(message_hook=...)``.
+
+    ``notifications.messages`` holds each message's text, and stays once the toast is
+    gone (``run_test`` draws no toasts unless ``notifications=True``).
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def __call__(self, message: Message) -> None:
+        if isinstance(message, Notify):
+            self.messages.append(message.notification.message)
+
+    def __str__(self) -> str:
+        return " | ".join(self.messages)
 
 
 async def started(pilot: Pilot) -> BoxOfficeApp:

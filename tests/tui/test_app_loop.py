@@ -7,8 +7,12 @@ screen on the same loop, a run of them made key-to-repaint under a siege 900 ms
 
 from __future__ import annotations
 
+import pytest
+
 from backend import BoxOffice, Settings
 from tests.tui.conftest import started
+
+pytestmark = pytest.mark.real_backend
 
 
 def stores(office: BoxOffice) -> list:

@@ -1,14 +1,15 @@
 """Checkout and ticket: paying by card and cash, declines, bad input, ticket types, saving.
 
-Every test drives the real backend (temporary databases, a ManualClock at 2026-11-24
-10:00 KST) through the pilot, at 80×24. Tomorrow's shows are used so none has started.
+Every test drives the app through the pilot at 80×24, with a ManualClock at 2026-11-24
+10:00 KST, on FakeOffice; the full card sale and the cinema's outage and refusal run on
+the real backend (temporary databases). Tomorrow's shows are used so none has started.
 """
 
 from __future__ import annotations
 
+import pytest
 from textual.geometry import Region
 from textual.widgets import Input
-from textual.widgets._footer import FooterKey
 
 from backend.errors import InvalidInput
 from cinema_tui.errors import human_message
@@ -22,7 +23,7 @@ from cinema_tui.screens.checkout import (
 from cinema_tui.screens.ticket import TicketScreen
 from cinema_tui.widgets.booking_progress import BookingProgress
 from cinema_tui.widgets.qr import qr_lines
-from tests.tui.conftest import started, wait_for
+from tests.tui.conftest import Notifications, started, wait_for
 
 
 async def open_checkout(pilot, seats=("E5", "E6"), *, full_price=True):
@@ -53,10 +54,6 @@ def ticket_shown(app) -> bool:
             and bool(screen.query("#ticket-details")))
 
 
-def notifications(app) -> str:
-    return " | ".join(n.message for n in app._notifications)
-
-
 async def type_into(pilot, selector: str, text: str, *, keys: bool = False) -> None:
     """Fill a field: key by key (slow, but exercises restrict/masking) or all at once."""
     field = pilot.app.screen.query_one(selector, Input)
@@ -70,6 +67,7 @@ async def type_into(pilot, selector: str, text: str, *, keys: bool = False) -> N
         await pilot.pause()
 
 
+@pytest.mark.real_backend  # one whole sale through the real services
 async def test_card_sale_follows_the_saga_to_the_ticket(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -146,7 +144,8 @@ async def test_quick_cash_keys(make_app):
 
 async def test_declined_card_keeps_the_hold_then_cash_succeeds(make_app):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         app, _, hold = await open_checkout(pilot)
         screen = app.screen
         await pilot.press("f6")
@@ -155,7 +154,7 @@ async def test_declined_card_keeps_the_hold_then_cash_succeeds(make_app):
         await type_into(pilot, "#card-cvc", "123")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "declined" in text_of(app, "#checkout-message"))
-        await wait_for(pilot, lambda: "declined" in notifications(app))
+        await wait_for(pilot, lambda: "declined" in str(notes))
         assert app.screen is screen and not screen.paying
         assert screen.focused.id == "card-number"  # ready for another card
         assert "PaymentCaptured" in screen.query_one(BookingProgress).failed
@@ -173,7 +172,8 @@ async def test_declined_card_keeps_the_hold_then_cash_succeeds(make_app):
 
 async def test_invalid_card_number_books_nothing(make_app):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         app, _, _ = await open_checkout(pilot)
         screen = app.screen
         await pilot.press("f6")
@@ -182,7 +182,7 @@ async def test_invalid_card_number_books_nothing(make_app):
         await type_into(pilot, "#card-cvc", "123")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: "not valid" in text_of(app, "#checkout-message"))
-        await wait_for(pilot, lambda: "not valid" in notifications(app))
+        await wait_for(pilot, lambda: "not valid" in str(notes))
         assert screen.focused.id == "card-number"
         assert screen.query_one("#card-number", Input).has_class("-invalid")
         assert app.screen is screen
@@ -238,7 +238,8 @@ async def test_youth_ticket_changes_the_total(make_app):
 
 async def test_saving_the_ticket_writes_code_and_qr(make_app, tmp_path):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         app, _, _ = await open_checkout(pilot)
         await pilot.press("f7", "ctrl+s")
         await wait_for(pilot, lambda: ticket_shown(app), timeout=10)
@@ -253,7 +254,7 @@ async def test_saving_the_ticket_writes_code_and_qr(make_app, tmp_path):
         assert code in text and "₩28,000" in text
         assert "█" in text and "▀" in text and "▄" in text
         assert "\n".join(qr_lines(code)) in text
-        await wait_for(pilot, lambda: str(path) in notifications(app))
+        await wait_for(pilot, lambda: str(path) in str(notes))
 
 
 async def test_escape_goes_back_keeping_the_hold(make_app):
@@ -268,27 +269,30 @@ async def test_escape_goes_back_keeping_the_hold(make_app):
 
 async def test_expired_hold_goes_back(make_app, clock):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         app, _, _ = await open_checkout(pilot)
         clock.advance(4 * 60 + 30)
         await wait_for(pilot, lambda: "00:30" in text_of(app, "#hold-countdown"))
         clock.advance(31)
         await wait_for(pilot, lambda: not isinstance(app.screen, CheckoutScreen))
-        await wait_for(pilot, lambda: "ran out" in notifications(app))  # notify() is a message
+        await wait_for(pilot, lambda: "ran out" in str(notes))  # notify() is a message
 
 
 async def test_paying_on_an_expired_hold_goes_back(make_app, clock):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         app, _, _ = await open_checkout(pilot)
         screen = app.screen
         screen._countdown.pause()  # the clerk beats the countdown by a hair
         clock.advance(5 * 60 + 1)
         await pilot.press("f7", "ctrl+s")
         await wait_for(pilot, lambda: not isinstance(app.screen, CheckoutScreen))
-        await wait_for(pilot, lambda: "ran out" in notifications(app))
+        await wait_for(pilot, lambda: "ran out" in str(notes))
 
 
+@pytest.mark.real_backend  # the real cinema stopped and started
 async def test_cinema_down_lets_the_clerk_continue_at_paid(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -327,7 +331,7 @@ async def test_checkout_fits_80x24_in_both_languages(make_app):
             region = screen.query_one(selector).region
             assert region.width and region.bottom <= 23, selector
         assert "합계" in text_of(app, "#total")
-        assert "결제" in [k.description for k in screen.query(FooterKey)]
+        assert "결제" in [k.description for k in screen.query("FooterKey")]
         await type_into(pilot, "#phone", "01012345678")
         await pilot.press("f5", *"50000")
         await pilot.press("f8")
@@ -336,13 +340,14 @@ async def test_checkout_fits_80x24_in_both_languages(make_app):
         # relabelled in place: what was typed is still there
         assert screen.query_one("#phone", Input).value == "01012345678"
         assert "Change ₩22,000" in text_of(app, "#change")
-        keys = lambda: [k.description for k in screen.query(FooterKey)]
+        keys = lambda: [k.description for k in screen.query("FooterKey")]
         await wait_for(pilot, lambda: "Pay" in keys())
 
 
 async def test_leaving_is_held_back_while_the_payment_is_decided(make_app):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         app, _, _ = await open_checkout(pilot)
         await app.office.configure_payment_simulator(latency_ms=1500)
         screen = app.screen
@@ -351,7 +356,7 @@ async def test_leaving_is_held_back_while_the_payment_is_decided(make_app):
         await pilot.press("f2", "escape")
         await pilot.pause(0.1)
         assert app.screen is screen
-        await wait_for(pilot, lambda: "in progress" in notifications(app))
+        await wait_for(pilot, lambda: "in progress" in str(notes))
         await wait_for(pilot, lambda: ticket_shown(app), timeout=10)
 
 
@@ -374,6 +379,7 @@ def test_qr_drawing_round_trips_to_the_symbol():
     assert rows[:25] == expected and not any(rows[25])
 
 
+@pytest.mark.real_backend  # the real cinema rejects, payment refunds
 async def test_cinema_refusal_is_explained_and_esc_goes_back(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

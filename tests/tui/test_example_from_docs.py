@@ -27,7 +27,7 @@ def text(app, selector: str) -> str:
 
 
 async def test_sell_two_seats_then_cancel_them(make_app):
-    app = make_app()  # English, fresh data dir, ManualClock at 2026-11-24 10:00 KST
+    app = make_app()  # English, a fresh FakeOffice, ManualClock at 2026-11-24 10:00 KST
     async with app.run_test(size=(80, 24)) as pilot:
         await started(pilot)  # backend up, now-showing has today's programme
 

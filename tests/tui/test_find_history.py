@@ -1,9 +1,14 @@
-"""Find / cancel (F3), history (F4) and a booking's timeline, over the real backend."""
+"""Find / cancel (F3), history (F4) and a booking's timeline.
+
+On FakeOffice, but for a whole cancellation, the timelines and the cancellation with the
+cinema down, which run on the real backend.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, timedelta
 
+import pytest
 from textual.widgets import DataTable, Input, Select
 
 from backend import Cash
@@ -50,6 +55,7 @@ async def search(pilot, screen: FindCancelScreen, text: str, *, type_it: bool = 
     await pilot.press("enter")
 
 
+@pytest.mark.real_backend  # a whole cancellation through the real services
 async def test_find_by_code_and_cancel(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -159,6 +165,7 @@ async def test_unknown_and_malformed_input_say_so(make_app):
         await wait_for(pilot, lambda: not isinstance(app.screen, FindCancelScreen))
 
 
+@pytest.mark.real_backend  # the real saga's timeline
 async def test_history_filters_and_opens_the_timeline(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -229,6 +236,7 @@ async def test_history_filters_and_opens_the_timeline(make_app):
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
 
 
+@pytest.mark.real_backend  # the real saga's timeline
 async def test_timeline_follows_a_later_cancellation(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -254,9 +262,7 @@ async def test_korean_labels_and_language_switch(make_app):
         screen = await open_find(pilot)
         await search(pilot, screen, booking.code)
         await wait_for(pilot, lambda: screen.booking is not None)
-        from textual.widgets._footer import FooterKey
-
-        labels = lambda: {k.description for k in app.screen.query(FooterKey)}
+        labels = lambda: {k.description for k in app.screen.query("FooterKey")}
         assert "예매 완료" in card_text(screen)
         await wait_for(pilot, lambda: "예매 취소" in labels())
         await pilot.press("f8")
@@ -378,6 +384,7 @@ async def test_information_outage_is_a_message_not_a_crash(make_app):
         await wait_for(pilot, lambda: screen.booking is not None, timeout=5)
 
 
+@pytest.mark.real_backend  # the real cinema stopped and started
 async def test_cancel_with_the_cinema_down_says_the_seats_follow(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Tabs
 
 from cinema_tui.screens.now_showing import NowShowingScreen
@@ -74,12 +75,10 @@ async def test_help_lists_keys(make_app):
 
 
 async def test_footer_and_palette_follow_the_language(make_app):
-    from textual.widgets._footer import FooterKey
-
     app = make_app(language="ko")
     async with app.run_test(size=(100, 30)) as pilot:
         await started(pilot)
-        labels = lambda: {k.description for k in app.screen.query(FooterKey)}  # noqa: E731
+        labels = lambda: {k.description for k in app.screen.query("FooterKey")}  # noqa: E731
         await wait_for(pilot, lambda: "도움말" in labels())
         await pilot.press("f8")
         await wait_for(pilot, lambda: "Help" in labels())
@@ -107,6 +106,7 @@ async def test_backend_errors_are_told_in_the_clerks_language():
     assert "RuntimeError" in human_message(RuntimeError("boom"), "en")
 
 
+@pytest.mark.real_backend  # opens the real services' breaker by hand
 async def test_open_breaker_shows_in_the_status_line(make_app):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -121,6 +121,7 @@ async def test_open_breaker_shows_in_the_status_line(make_app):
         await wait_for(pilot, lambda: "payment paused" not in line())
 
 
+@pytest.mark.real_backend  # the real supervisor gives up
 async def test_a_service_given_up_on_is_said_plainly(make_app):
     app = make_app()
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
@@ -144,6 +145,7 @@ async def test_light_and_dark_themes(make_app):
         assert app.theme == "textual-dark"
 
 
+@pytest.mark.real_backend  # the real services start in a worker
 async def test_programme_shows_before_the_services_are_up(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

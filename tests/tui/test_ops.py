@@ -14,6 +14,9 @@ from cinema_tui.screens.ops import OpsScreen, next_failure_rate, resample
 from tests.conftest import tomorrow_show
 from tests.tui.conftest import started, wait_for
 
+#: The fault keys act on the real services: this screen is tested on the real backend.
+pytestmark = pytest.mark.real_backend
+
 
 def text(app, selector: str) -> str:
     return str(app.screen.query_one(selector).render())
@@ -115,20 +118,20 @@ async def test_latency_and_failure_rate_keys_turn_the_simulator(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ops(pilot)
-        knobs = app.office.runtime.payment.simulator.knobs
-        assert knobs.latency_ms == 0
+        knobs = app.office.payment_simulator  # the knobs now, through the API
+        assert knobs().latency_ms == 0
         await pilot.press("plus", "plus", "plus")
-        await wait_for(pilot, lambda: knobs.latency_ms == 300)
+        await wait_for(pilot, lambda: knobs().latency_ms == 300)
         await wait_for(pilot, lambda: "payment latency 300 ms" in text(app, "#ops-message"))
         await wait_for(pilot, lambda: "300 ms" in text(app, "#ops-knobs"))
         await pilot.press("minus")
-        await wait_for(pilot, lambda: knobs.latency_ms == 200)
+        await wait_for(pilot, lambda: knobs().latency_ms == 200)
         await pilot.press("minus", "minus", "minus")  # never below 0
         await wait_for(pilot, lambda: "payment latency 0 ms" in text(app, "#ops-message"))
-        assert knobs.latency_ms == 0
+        assert knobs().latency_ms == 0
         for rate in (0.1, 0.5, 0.0):  # f cycles 0 → 10% → 50% → 0
             await pilot.press("f")
-            await wait_for(pilot, lambda rate=rate: knobs.failure_rate == rate)
+            await wait_for(pilot, lambda rate=rate: knobs().failure_rate == rate)
             pct = f"{round(rate * 100)}%"
             message = f"payment failure rate {pct}"
             await wait_for(pilot, lambda m=message: m in text(app, "#ops-message"))

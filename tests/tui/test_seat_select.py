@@ -21,7 +21,7 @@ from cinema_tui.widgets.seat_map import (
     display_state,
     legend_text,
 )
-from tests.tui.conftest import started, wait_for
+from tests.tui.conftest import Notifications, started, wait_for
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -48,10 +48,6 @@ def widget(screen: SeatSelectScreen) -> SeatMapWidget:
 
 def text_of(screen: Screen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
-
-
-def messages(app) -> list[str]:
-    return [n.message for n in app._notifications]
 
 
 async def backend_states(app, show_id: str) -> dict[str, str]:
@@ -277,7 +273,8 @@ async def test_digit_selects_best_seats_side_by_side(make_app):
 
 async def test_seat_taken_elsewhere_shows_held_and_cannot_be_selected(make_app):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         screen = await open_map(pilot)
         seats = widget(screen)
         assert seats.state_of("E5") == "free"
@@ -290,7 +287,7 @@ async def test_seat_taken_elsewhere_shows_held_and_cannot_be_selected(make_app):
         await pilot.press("space")
         await pilot.pause()
         assert screen.selected == [] and screen.hold is None
-        assert any("E5" in m for m in messages(app))
+        assert any("E5" in m for m in notes.messages)
 
         # The map was stale (the refusal comes from the backend): the selection is put
         # back as it was and the clerk is told, nothing crashes.
@@ -301,7 +298,7 @@ async def test_seat_taken_elsewhere_shows_held_and_cannot_be_selected(make_app):
         screen._select([*screen.selected, "A1"])  # as if A1 still looked free
         await wait_for(pilot, lambda: screen.selected == before and not screen._syncing)
         assert screen.hold is not None and sorted(screen.hold.seats) == sorted(before)
-        await wait_for(pilot, lambda: any("A1" in m for m in messages(app)))
+        await wait_for(pilot, lambda: any("A1" in m for m in notes.messages))
         assert app.is_running
 
         await app.office.release(other.id)
@@ -310,7 +307,8 @@ async def test_seat_taken_elsewhere_shows_held_and_cannot_be_selected(make_app):
 
 async def test_countdown_follows_the_clock_and_expiry_clears_the_selection(make_app, clock):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         screen = await open_map(pilot)
         await pilot.press("2")
         await wait_for(pilot, lambda: screen.hold is not None and len(screen.hold.seats) == 2)
@@ -324,7 +322,7 @@ async def test_countdown_follows_the_clock_and_expiry_clears_the_selection(make_
         clock.advance(60)
         await wait_for(pilot, lambda: screen.hold is None and not screen.selected)
         assert "expired" in countdown()
-        assert any("ran out" in m for m in messages(app))
+        assert any("ran out" in m for m in notes.messages)
         assert all(widget(screen).state_of(s.label) != "selected" for s in screen.seat_map.seats)
         # The backend expires the hold on its own (its sweeper), and the map follows.
         await until_backend(pilot, app, screen.show.id, lambda s: not held(s))
@@ -344,12 +342,13 @@ async def test_checkout_needs_seats_then_gets_the_hold(make_app, monkeypatch):
     monkeypatch.setitem(sys.modules, "cinema_tui.screens.checkout", module)
 
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         screen = await open_map(pilot)
         await pilot.press("enter")
         await pilot.pause()
         assert not pushed and isinstance(app.screen, SeatSelectScreen)
-        assert any("Choose seats first" in m for m in messages(app))
+        assert any("Choose seats first" in m for m in notes.messages)
         await pilot.press("2", "enter")  # enter right away: waits for the hold
         await wait_for(pilot, lambda: isinstance(app.screen, FakeCheckout))
         show, hold = pushed[0]
@@ -440,11 +439,12 @@ async def test_clicking_a_seat_selects_it(make_app):
 
 async def test_information_outage_pauses_live_updates_without_crashing(make_app):
     app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
         screen = await open_map(pilot)
         seats = widget(screen)
         await app.office.stop_service("information")
-        await wait_for(pilot, lambda: any("paused" in m for m in messages(app)))
+        await wait_for(pilot, lambda: any("paused" in m for m in notes.messages))
         await app.office.start_service("information")
         await app.office.hold(screen.show.id, ["B2"])
         await wait_for(pilot, lambda: seats.state_of("B2") == "held")

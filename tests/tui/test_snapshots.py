@@ -6,18 +6,20 @@ Update:  uv run pytest tests/tui/test_snapshots.py --snapshot-update   (then loo
 
 Every snapshot must come out the same on every run, so:
 
-* the app is built by ``make_app``: a fresh data directory per test (its path is never
-  shown on these screens) and the ManualClock frozen at 2026-11-24 10:00 KST, so the
-  day strip, "started" shows, hold countdowns (05:00) and sale times never move;
+* the app is built by ``make_app``: a fresh FakeOffice per test (the pictures are the
+  same byte for byte on the real backend) and the ManualClock frozen at 2026-11-24
+  10:00 KST, so the day strip, "started" shows, hold countdowns (05:00) and sale times
+  never move; the data directory's path is never shown on these screens;
 * each ``run_before`` waits for the backend, for the status line to show every service
   running and for the screen to stop changing (``until_still``), then turns off the input
   cursor's blinking;
 * booking codes and booking ids are random in the backend; the ``fixed_ids`` fixture
   makes them deterministic (code ``K7M2QX``, ids from a counter) for the screens that
-  show them (ticket, history). It patches the reservation service's module globals
-  ``new_booking_code`` and ``uuid``: if the backend changes how it makes them, the
-  fixture fails loudly (monkeypatch refuses a missing attribute) rather than letting the
-  snapshots flicker.
+  show them (ticket, history), on either backend. It patches the module globals
+  ``new_booking_code`` and ``uuid`` of the real reservation service and of FakeOffice
+  (``backend.codes``, ``backend.testing.fake_selling``): if a backend changes how it
+  makes them, the fixture fails loudly (monkeypatch refuses a missing attribute) rather
+  than letting the snapshots flicker.
 
 ``snap_compare`` runs the app itself (``App.run``), so these tests are plain functions,
 not ``async``; the async work happens in ``run_before``, which receives the pilot.
@@ -50,16 +52,21 @@ PHONE = "010-1234-5678"
 
 @pytest.fixture
 def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Booking code K7M2QX and booking ids bk_00000001…, bk_00000002…, … (see above)."""
+    """Booking code K7M2QX and booking ids bk_00000001…, bk_00000002…, … (see above), in
+    the real reservation service and in FakeOffice alike."""
+    from backend import codes
     from backend.services.reservation import service
+    from backend.testing import fake_selling
 
     counter = itertools.count(1)
 
     def uuid4() -> uuid.UUID:  # the counter first: ids are cut to their first hex digits
         return uuid.UUID(f"{next(counter):08x}-0000-4000-8000-000000000000")
 
-    monkeypatch.setattr(service, "new_booking_code", lambda: CODE)
-    monkeypatch.setattr(service, "uuid", types.SimpleNamespace(uuid4=uuid4))
+    for module in (service, codes):
+        monkeypatch.setattr(module, "new_booking_code", lambda: CODE)
+    for module in (service, fake_selling):
+        monkeypatch.setattr(module, "uuid", types.SimpleNamespace(uuid4=uuid4))
 
 
 # --- waiting until the picture is final -------------------------------------------------

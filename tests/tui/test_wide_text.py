@@ -8,10 +8,8 @@ the checkout's two-column layout and the composed screen is read back.
 
 from __future__ import annotations
 
-from textual.widgets._toast import Toast
-
 from cinema_tui.screens.checkout import CheckoutScreen
-from tests.tui.conftest import started, wait_for
+from tests.tui.conftest import Notifications, started, wait_for
 
 
 def screen_text(app) -> str:
@@ -20,7 +18,8 @@ def screen_text(app) -> str:
 
 async def test_a_korean_toast_over_a_panel_edge_keeps_every_letter(make_app):
     app = make_app(language="ko")
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), notifications=True, message_hook=notes) as pilot:
         await started(pilot)
         shows = [s for s in await app.office.showtimes(app.office.days()[1])
                  if s.starts_at.hour >= 10]
@@ -29,10 +28,10 @@ async def test_a_korean_toast_over_a_panel_edge_keeps_every_letter(make_app):
         await wait_for(pilot, lambda: isinstance(app.screen, CheckoutScreen))
         await pilot.press("f5")
         await pilot.press("ctrl+s")  # no cash entered: a toast asks for it
-        await wait_for(pilot, lambda: app._notifications)
+        await wait_for(pilot, lambda: notes.messages)
         await pilot.pause(0.3)
         message = "고객에게 받은 현금을 입력하세요."
-        assert message in " | ".join(n.message for n in app._notifications)
-        toast = app.screen.query_one(Toast)
+        assert message in str(notes)
+        toast = app.screen.query_one("Toast")
         rows = screen_text(app).splitlines()[toast.region.y : toast.region.bottom]
         assert any(message in row for row in rows), "\n".join(rows)
