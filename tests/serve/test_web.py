@@ -351,6 +351,8 @@ def test_allow_remote_warns_who_can_reach_it(web_servers, demo):
     server = web_servers.start("--host", "0.0.0.0", "--allow-remote", demo=demo)
     assert server.banner[0].endswith(f"on 0.0.0.0:{server.port} "
                                      f"({'demo' if demo else 'clerk'} mode)")
+    # The warning goes to stderr just after the banner: stopping at once could beat it.
+    wait_until(lambda: "warning: serving" in server.log(), what="the warning on stderr")
     server.stop()
     warning = server.log()
     assert f"warning: serving on 0.0.0.0:{server.port}" in warning
