@@ -105,6 +105,8 @@ class ServeContext:
             env = {k: v for k, v in env.items() if not k.startswith("CINEMA_")}
             if demo_dir is not None:  # nor the operator's settings file, were it read
                 env["XDG_CONFIG_HOME"] = demo_dir
+        for size in ("COLUMNS", "LINES"):  # the session's pty has the client's size
+            env.pop(size, None)
         term = sane_term(term)
         env.update(TERM=term, LANG="C.UTF-8", LC_ALL="C.UTF-8", PYTHONIOENCODING="utf-8")
         env.pop("COLORTERM", None)

@@ -133,3 +133,12 @@ def test_a_demo_session_app_is_hermetic(tmp_path, monkeypatch):
         "xterm-256color", "truecolor", "1")
     monkeypatch.delenv("NO_COLOR", raising=False)
     assert "NO_COLOR" not in context.app_environment("vt100", {"NO_COLOR": ""}, 0.0)
+
+
+def test_a_session_app_takes_its_size_from_its_pty_not_the_servers_environment(
+        tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("LINES", "60")
+    context = ServeContext(Settings.hermetic(data_dir=tmp_path), None)
+    env = context.app_environment("xterm", {}, 0.0)
+    assert "COLUMNS" not in env and "LINES" not in env

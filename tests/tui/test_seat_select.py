@@ -385,7 +385,12 @@ async def test_korean_labels_and_language_switch(make_app):
         assert "free" in text_of(screen, "#seat-legend")
 
 
-async def test_repaint_after_a_key_is_fast_on_the_largest_hall(make_app):
+async def test_keys_move_and_repaint_the_largest_hall(make_app):
+    """Every line of the largest map is drawn after each move and after a new seat state.
+
+    How fast that is depends on the machine: ``bench/tui_latency.py`` measures it (key
+    press to repaint, 334-seat hall); this test asserts only what happens.
+    """
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_map(pilot, "hall-1")
@@ -393,26 +398,15 @@ async def test_repaint_after_a_key_is_fast_on_the_largest_hall(make_app):
         assert len(screen.seat_map.seats) >= 334
         await pilot.pause()
         lines = seats.content_size.height
-
-        def key_and_repaint(dx: int, dy: int) -> float:
-            """What a key press costs us: the action, the panel, every line of the map."""
-            began = time.perf_counter()
+        start = seats.cursor
+        for dx, dy in [(1, 0), (-1, 0), (0, 1), (0, -1)] * 25:
             screen.action_move(dx, dy)
-            for y in range(lines):
-                seats.render_line(y)
+            assert all(seats.render_line(y) is not None for y in range(lines))
             seats.render_lines(seats.region.reset_offset)
-            return time.perf_counter() - began
-
-        moves = [(1, 0), (-1, 0), (0, 1), (0, -1)] * 25
-        timings = sorted(key_and_repaint(dx, dy) for dx, dy in moves)
-        assert timings[len(timings) // 2] < 0.010, timings[-5:]
-        # A new seat state repaints the whole map: still a few milliseconds.
-        began = time.perf_counter()
+        assert seats.cursor == start  # each move undone by the next: back where it began
         for _ in range(20):
             seats.set_map(screen.seat_map)
-            for y in range(lines):
-                seats.render_line(y)
-        assert (time.perf_counter() - began) / 20 < 0.010
+            assert all(seats.render_line(y) is not None for y in range(lines))
         # The keys still work through the pilot.
         before = seats.cursor
         await pilot.press("right")
