@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from backend.codes import normalise_code
 from backend.errors import InvalidInput
 
 #: The most seat labels any call takes in one go (a hold allows far fewer).
@@ -190,3 +191,24 @@ def phone_digits(value: object) -> str | None:
         f"phone_digits must be 1 to 11 of the digits 0–9, like '5678', not {shown(value)}.",
         key="phone", phone=shown(value),
     )
+
+
+#: What a show id looks like, for messages.
+SHOW_ID_EXAMPLE = "20261124-hall-1-0930"
+
+
+def show_id(value: object) -> str:
+    """A show id's text (InvalidInput if it is not short text); the catalog finds the show."""
+    return text(value, "show_id", example=SHOW_ID_EXAMPLE, longest=60)
+
+
+def booking_code(code: object) -> str:
+    """A booking code as the box office writes it (upper case, no spaces), or InvalidInput."""
+    normal = normalise_code(code) if isinstance(code, str) and len(code) <= 40 else None
+    if normal is None:
+        raise InvalidInput(
+            f"“{shown(code)}” is not a booking code: codes have 6 letters and digits, like "
+            "K7M2QX.",
+            key="code.format", code=shown(code),
+        )
+    return normal

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from backend import arguments
 from backend.booking_rows import BookingRows
 from backend.catalog import Catalog, default_catalog_dir, load_catalog
-from backend.codes import normalise_code
 from backend.errors import InvalidInput, ServiceUnavailable
 from backend.runtime.breaker import Transition
 from backend.runtime.clock import Clock, SystemClock
@@ -34,8 +33,6 @@ if TYPE_CHECKING:  # the running parts are imported when the box office starts
 DAYS_AHEAD = 6
 #: The longest wait (``timeout``) and poll interval a caller may ask for, in seconds.
 LONGEST_WAIT_S = 86_400.0
-#: What a show id looks like, for messages.
-SHOW_ID_EXAMPLE = "20261124-hall-1-0930"
 
 
 class OfficeCore:
@@ -167,20 +164,11 @@ class OfficeCore:
 
     def _show(self, show_id: object) -> Any:
         """The show with this id: InvalidInput if it is not text, NotFound if unknown."""
-        return self.catalog.showtime(
-            arguments.text(show_id, "show_id", example=SHOW_ID_EXAMPLE, longest=60)
-        )
+        return self.catalog.showtime(arguments.show_id(show_id))
 
     @staticmethod
     def _code(code: object) -> str:
-        normal = normalise_code(code) if isinstance(code, str) and len(code) <= 40 else None
-        if normal is None:
-            raise InvalidInput(
-                f"“{arguments.shown(code)}” is not a booking code: codes have 6 letters and "
-                "digits, like K7M2QX.",
-                key="code.format", code=arguments.shown(code),
-            )
-        return normal
+        return arguments.booking_code(code)
 
     async def _ask(
         self, service: Service, request: Any, timeout: float, late: str | None = None

@@ -178,11 +178,7 @@ class Lookup(OfficeCore):
             if current is not None and current != last:
                 last = current
                 yield current
-                if current.status in saga.TERMINAL and current.status != saga.COMPLETED:
-                    return
-                if current.status == saga.COMPLETED and any(
-                    s.step == "BookingCompleted" for s in current.timeline
-                ):
+                if saga.story_told(current.status, (s.step for s in current.timeline)):
                     return
             key = current.id if current is not None else code
 

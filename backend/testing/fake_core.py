@@ -13,7 +13,6 @@ from backend import arguments
 from backend.api import SERVICE_NAMES
 from backend.booking_rows import BookingRows
 from backend.catalog import Catalog, Showtime, default_catalog_dir, load_catalog
-from backend.codes import normalise_code
 from backend.errors import InvalidInput, ServiceUnavailable
 from backend.runtime.breaker import CircuitBreaker, Transition
 from backend.runtime.clock import Clock, ManualClock, SystemClock
@@ -25,8 +24,6 @@ from backend.testing.fake_records import FakeBooking, FakeHold, FakeService, Mai
 DAYS_AHEAD = 6
 #: The longest wait (``timeout``) and poll interval a caller may ask for, in seconds.
 LONGEST_WAIT_S = 86_400.0
-#: What a show id looks like, for messages.
-SHOW_ID_EXAMPLE = "20261124-hall-1-0930"
 #: The services in the order the real box office starts them (and lists them).
 START_ORDER = ("information", "cinema", "payment", "reservation")
 
@@ -172,20 +169,11 @@ class FakeCore:
 
     def _show(self, show_id: object) -> Showtime:
         """The show with this id: InvalidInput if it is not text, NotFound if unknown."""
-        return self.catalog.showtime(
-            arguments.text(show_id, "show_id", example=SHOW_ID_EXAMPLE, longest=60)
-        )
+        return self.catalog.showtime(arguments.show_id(show_id))
 
     @staticmethod
     def _code(code: object) -> str:
-        normal = normalise_code(code) if isinstance(code, str) and len(code) <= 40 else None
-        if normal is None:
-            raise InvalidInput(
-                f"“{arguments.shown(code)}” is not a booking code: codes have 6 letters and "
-                "digits, like K7M2QX.",
-                key="code.format", code=arguments.shown(code),
-            )
-        return normal
+        return arguments.booking_code(code)
 
     # --- change and mail ----------------------------------------------------------------
 

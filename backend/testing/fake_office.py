@@ -142,11 +142,7 @@ class FakeOffice(FakeSelling):
             if current is not None and current != last:
                 last = current
                 yield current
-                if current.status in saga.TERMINAL and current.status != saga.COMPLETED:
-                    return
-                if current.status == saga.COMPLETED and any(
-                    s.step == "BookingCompleted" for s in current.timeline
-                ):
+                if saga.story_told(current.status, (s.step for s in current.timeline)):
                     return
             await self._changes(interval)
 

@@ -14,6 +14,8 @@ the current state (a late or repeated message) yields ``None``: ignored, not an 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 PAYMENT_PENDING = "PAYMENT_PENDING"
 PAYMENT_UNKNOWN = "PAYMENT_UNKNOWN"
 PAID = "PAID"
@@ -67,3 +69,11 @@ def why_not_cancellable(status: str, code: str) -> str:
     if status in (PAYMENT_PENDING, PAYMENT_UNKNOWN):
         return f"The payment of booking {code} is still being confirmed; try again in a moment."
     return f"Booking {code} cannot be cancelled now ({status})."
+
+
+def story_told(status: str, steps: Iterable[str]) -> bool:
+    """Whether a booking's timeline will grow no more: it rests, and a completed one has
+    its ``BookingCompleted`` step (what ``watch_booking`` waits for before it ends)."""
+    if status in TERMINAL and status != COMPLETED:
+        return True
+    return status == COMPLETED and "BookingCompleted" in steps
