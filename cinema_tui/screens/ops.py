@@ -18,7 +18,9 @@ gateway's operational views and the screen shows them:
 * ``#ops-dead-letters``: messages a service gave up on; Enter or ``r`` retries the one
   under the cursor (after its cause was fixed).
 
-Each action answers in ``#ops-message``. Nothing here may crash the app while faults are
+The keys' actions are in ``ops_levers.py``; this module reads the snapshot and draws the
+four panels (a little past 400 lines: each panel's drawing is short, and they belong
+together). Each action answers in ``#ops-message``. Nothing here may crash the app while faults are
 being injected: every backend call is guarded and its failure becomes text. Actions run
 as app workers, so leaving the screen never cancels a stop or a restart half-way.
 """
@@ -45,6 +47,7 @@ from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.format import fit
 from cinema_tui.messages import LanguageChanged
+from cinema_tui.screens.ops_levers import OpsLevers
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.status_line import SYMBOLS, ServiceStatusLine
 
@@ -55,8 +58,6 @@ READ_TIMEOUT_S = 3.0
 CHART_SAMPLES = 60
 CHART_STEP_S = 1.0
 #: ``f`` walks these payment failure rates.
-FAILURE_STEPS = (0.0, 0.1, 0.5)
-LATENCY_STEP_MS = 100
 TRANSITIONS_SHOWN = 3
 #: Columns (key, header, width): at most 79 cells with cell padding, at 80 columns.
 SERVICE_COLUMNS = (
@@ -77,14 +78,6 @@ LETTER_COLUMNS = (
     ("attempts", "ops.col.attempts", 4),
 )
 BREAKER_STYLE = {"closed": "green", "open": "bold red", "half_open": "yellow"}
-
-
-def next_failure_rate(current: float) -> float:
-    """The failure rate after ``current`` in 0 → 0.1 → 0.5 → 0 (from any value)."""
-    for step in FAILURE_STEPS:
-        if step > current + 1e-9:
-            return step
-    return FAILURE_STEPS[0]
 
 
 def resample(
@@ -113,7 +106,7 @@ def resample(
     return out
 
 
-class OpsScreen(AppText, Screen[None]):
+class OpsScreen(OpsLevers, AppText, Screen[None]):
     """Services, breaker, pool, dead letters, and the fault keys."""
 
     CSS_PATH = Path(__file__).with_name("ops.tcss")
@@ -417,152 +410,12 @@ class OpsScreen(AppText, Screen[None]):
             widget.set_class(error, "-error")
             widget.update(Text(text()))
 
-    # --- actions -----------------------------------------------------------------------------
-
-    def selected_service(self) -> str | None:
-        return self._selected_key(self.query_one("#ops-services", DataTable))
-
-    def _act(self, job: Callable[[], Awaitable[None]], busy: str | None = None) -> None:
-        """Run a backend action as an app worker: it answers in the message line (its
-        failure too) and survives leaving the screen, so a stop or a restart never stops
-        half-way. One action per service (``busy``) at a time."""
-        if busy is not None:
-            if busy in self._busy:
-                if busy in SERVICE_NAMES:
-                    self.say("ops.msg.busy", error=True, service=busy)
-                else:
-                    self.say("ops.msg.retrying", error=True)
-                return
-            self._busy.add(busy)
-
-        async def run() -> None:
-            try:
-                await job()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - told, never raised
-                self.say_error(exc)
-            finally:
-                if busy is not None:
-                    self._busy.discard(busy)
-            if self.is_attached and self.is_current:
-                self.poll()
-
-        self.app.run_worker(run(), name="ops-action", group="ops-action", exit_on_error=False)
-
-    def _service_action(self, run: Callable[[Any, str, str], Awaitable[None]]) -> None:
-        """Run ``run(office, service, its state now)`` for the service under the cursor."""
-        name = self.selected_service()
-        if name is None:
-            return
-        office: BoxOfficeAPI = self.app.office
-
-        async def job() -> None:
-            await run(office, name, (await office.health())[name].state)
-
-        self._act(job, name)
-
-    def action_stop(self) -> None:
-        async def run(office: Any, name: str, state: str) -> None:
-            if state == "stopped":
-                self.say("ops.msg.already_stopped", service=name)
-                return
-            self.say("ops.msg.stopping", service=name)
-            await office.stop_service(name)
-            self.say("ops.msg.stopped", service=name)
-
-        self._service_action(run)
-
-    def action_start(self) -> None:
-        async def run(office: Any, name: str, state: str) -> None:
-            if state == "ready":
-                self.say("ops.msg.already_running", service=name)
-                return
-            self.say("ops.msg.starting", service=name)
-            await office.start_service(name)
-            self.say("ops.msg.started", service=name)
-
-        self._service_action(run)
-
-    def action_crash(self) -> None:
-        async def run(office: Any, name: str, state: str) -> None:
-            if state != "ready":
-                self.say("ops.msg.not_running", error=True, service=name)
-                return
-            office.crash_service(name)
-            self.say("ops.msg.crashed", service=name)
-
-        self._service_action(run)
-
-    def action_restart(self) -> None:
-        async def run(office: Any, name: str, state: str) -> None:
-            if state != "ready":
-                self.say("ops.msg.not_running", error=True, service=name)
-                return
-            self.say("ops.msg.restarting", service=name)
-            await office.restart_service(name)
-            self.say("ops.msg.restarted", service=name)
-
-        self._service_action(run)
-
-    def action_latency(self, direction: int) -> None:
-        office = self.app.office
-
-        async def job() -> None:
-            # read and set with no await between: quick presses add up, none is lost
-            current = office.payment_simulator().latency_ms
-            new = max(0, round(current) + direction * LATENCY_STEP_MS)
-            knobs = await office.configure_payment_simulator(latency_ms=new)
-            self.say("ops.msg.latency", ms=round(knobs["latency_ms"]))
-
-        self._act(job)
-
-    def action_failures(self) -> None:
-        office = self.app.office
-
-        async def job() -> None:
-            current = office.payment_simulator().failure_rate
-            knobs = await office.configure_payment_simulator(
-                failure_rate=next_failure_rate(current)
-            )
-            self.say("ops.msg.failure", pct=round(knobs["failure_rate"] * 100))
-
-        self._act(job)
-
-    def action_reset_breaker(self) -> None:
-        office = self.app.office
-
-        async def job() -> None:
-            office.reset_breaker()
-            self.say("ops.msg.breaker_reset")
-
-        self._act(job)
-
-    def action_retry(self) -> None:
-        self._retry(self._selected_key(self.query_one("#ops-dead-letters", DataTable)))
+    # --- the levers' keys (OpsLevers) answer here too ----------------------------------------
 
     @on(DataTable.RowSelected, "#ops-dead-letters")
     def _letter_chosen(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self._retry(event.row_key.value)
-
-    def _retry(self, key: str | None) -> None:
-        found = next(
-            ((s, r) for s, r in self.letters if key == f"{s}/{r.message_id}"), None
-        ) if key else None
-        if found is None:
-            self.say("ops.msg.no_letter", error=True)
-            return
-        service, row = found
-        office = self.app.office
-
-        async def job() -> None:
-            if await office.retry_dead_letter(service, row.message_id):
-                self.say("ops.msg.retried", service=service, type=row.type)
-            else:
-                self.say("ops.msg.not_retried", error=True, type=row.type)
-
-        self._act(job, f"retry:{row.message_id}")
 
     @on(DataTable.RowSelected, "#ops-services")
     def _service_chosen(self, event: DataTable.RowSelected) -> None:

@@ -10,7 +10,8 @@ import pytest
 from textual.widgets import DataTable, Sparkline
 
 from backend import Cash
-from cinema_tui.screens.ops import OpsScreen, next_failure_rate, resample
+from cinema_tui.screens.ops import OpsScreen, resample
+from cinema_tui.screens.ops_levers import next_failure_rate
 from tests.conftest import tomorrow_show
 from tests.tui.conftest import started, wait_for
 
