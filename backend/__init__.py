@@ -10,6 +10,7 @@ from backend.errors import (
     Busy,
     ConfigError,
     HoldExpired,
+    HoldLimitReached,
     InvalidInput,
     NotCancellable,
     NotFound,
@@ -25,7 +26,6 @@ from backend.settings import Settings
 from backend.tender import Card, Cash
 
 
-
 def __getattr__(name: str) -> object:
     """``BoxOffice`` is imported on first use, so the app can draw before SQLAlchemy loads."""
     if name == "BoxOffice":
@@ -37,7 +37,7 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "BoxOffice", "BoxOfficeError", "Busy", "Card", "Cash", "Clock", "ConfigError",
-    "HoldExpired", "InvalidInput", "ManualClock", "NotCancellable", "NotFound",
-    "PaymentDeclined", "PaymentPending", "PaymentUnavailable", "SeatUnavailable",
+    "HoldExpired", "HoldLimitReached", "InvalidInput", "ManualClock", "NotCancellable",
+    "NotFound", "PaymentDeclined", "PaymentPending", "PaymentUnavailable", "SeatUnavailable",
     "ServiceUnavailable", "Settings", "StorageError", "SystemClock",
 ]

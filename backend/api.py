@@ -8,7 +8,8 @@ so they cannot drift apart.
 
 Three groups of calls, as a box office has three kinds of users:
 
-* **selling** — ``hold``, ``release``, ``book``, ``cancel`` and ``quote``;
+* **selling** — ``hold``, ``extend_hold``, ``release``, ``book``, ``cancel`` and
+  ``quote``;
 * **looking up** — the programme, seat maps, bookings, history, sales, and the
   ``watch_*`` streams that follow a seat map or a booking as it changes;
 * **operating** — health, ``ops_snapshot`` (everything the Ops screen draws),
@@ -23,14 +24,16 @@ full reference is ``docs/api.md``.
 
 Besides the Protocol and its values it re-exports the few helpers a front end needs to
 read what a clerk typed the way the box office will (``normalise_code``,
-``normalise_phone``) and to write a ticket file only its owner can read
+``normalise_phone``), to tell which seat has which ticket type the way the box office
+deals them (``type_order``, ``dealt``, ``deal_order``, ``ticket_counts``, from
+``backend.pricing``) and to write a ticket file only its owner can read
 (``write_private_text``). Importing this module is cheap (no SQLAlchemy): the app
 imports it before it draws.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -40,6 +43,7 @@ from backend.errors import (
     Busy,
     ConfigError,
     HoldExpired,
+    HoldLimitReached,
     InvalidInput,
     NotCancellable,
     NotFound,
@@ -56,7 +60,7 @@ from backend.ops_snapshot import (
     OpsSnapshot,
     SimulatorSettings,
 )
-from backend.pricing import Quote
+from backend.pricing import TYPE_ORDER, Quote, deal_order, dealt, ticket_counts, type_order
 from backend.runtime.breaker import BreakerSnapshot, BreakerState, Transition
 from backend.runtime.clock import Clock, ManualClock, SystemClock
 from backend.runtime.pool import PoolSnapshot
@@ -133,11 +137,22 @@ class BoxOfficeAPI(Protocol):
     async def release(self, hold_id: str) -> None:
         """Give held seats back."""
 
+    async def extend_hold(self, hold_id: str) -> HoldInfo:
+        """Give a hold more time (settings.hold_extend_minutes each time, never past
+        settings.hold_max_minutes after it was first taken); returns the hold with its new
+        expiry. HoldExpired if it is gone; HoldLimitReached (a BoxOfficeError with a clear
+        sentence naming the limit) when it cannot be extended further."""
+
     async def book(
-        self, hold_id: str, *, tickets: dict[str, int], payment: Card | Cash,
-        phone: str | None = None,
+        self, hold_id: str, *, tickets: dict[str, int] | None = None, payment: Card | Cash,
+        phone: str | None = None, seat_types: Mapping[str, str] | None = None,
     ) -> Booking:
-        """Sell a hold; returns once payment is decided (PAID)."""
+        """Sell a hold; returns once payment is decided (PAID).
+
+        ``seat_types`` (seat label -> ticket type, every seat of the hold) records which
+        seat has which type: the booking's seats are stored in the order that deals each
+        its type (``dealt``). ``tickets`` (type -> count) may then be left out; if given it
+        must count the same."""
 
     async def cancel(self, code: str) -> Booking:
         """Cancel and refund a booking."""
@@ -227,10 +242,11 @@ class BoxOfficeAPI(Protocol):
 __all__ = [
     "SERVICE_NAMES", "BoxOfficeAPI", "BoxOfficeError", "Booking", "BreakerChange",
     "BreakerSnapshot", "BreakerState", "Busy", "Card", "Cash", "Clock", "ConfigError",
-    "DeadLetter", "HoldExpired", "HoldInfo", "InvalidInput", "ManualClock",
-    "NotCancellable", "NotFound", "OpsSnapshot", "PaymentDeclined", "PaymentPending",
+    "DeadLetter", "HoldExpired", "HoldInfo", "HoldLimitReached", "InvalidInput",
+    "ManualClock", "NotCancellable", "NotFound", "OpsSnapshot", "PaymentDeclined", "PaymentPending",
     "PaymentUnavailable", "PoolSnapshot", "Quote", "SalesDay", "SeatMap", "SeatState",
     "SeatUnavailable", "ServiceHealth", "ServiceUnavailable", "Settings", "ShowtimeSummary",
     "SimulatorSettings", "StorageError", "SystemClock", "TimelineStep", "Transition",
-    "normalise_code", "normalise_phone", "private_directory", "write_private_text",
+    "TYPE_ORDER", "deal_order", "dealt", "normalise_code", "normalise_phone",
+    "private_directory", "ticket_counts", "type_order", "write_private_text",
 ]

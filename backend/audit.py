@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from backend.catalog import Catalog
+from backend.engine import explain, where_of
 from backend.messaging.journal import DELIVERIES, OUTBOX
 from backend.messaging.messages import CINEMA, INFORMATION, PAYMENT, RESERVATION
 from backend.services.cinema.model import TICKETS
@@ -43,13 +45,17 @@ class AuditReport:
             self.violations.append(text)
 
 
-def _rows(url: str, table: Any) -> list[Any]:
-    """Every row of ``table`` (its declared columns), on a plain engine of its own."""
+def _rows(url_of: Any, service: str, table: Any) -> list[Any]:
+    """Every row of ``table`` (its declared columns), on a plain engine of its own; a
+    database that cannot give them is a StorageError in words, never a driver's trace."""
     columns = ", ".join(c.name for c in table.columns)
+    url = url_of(service)
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
             return run(conn, SQL(f"SELECT {columns} FROM {table.name}")).all()
+    except SQLAlchemyError as exc:
+        raise explain(service, where_of(url), exc) from None
     finally:
         engine.dispose()
 
@@ -58,12 +64,12 @@ def audit(settings: Settings, catalog: Catalog, card_numbers: tuple[str, ...] = 
     """Check every invariant; the report lists each violation in words."""
     r = AuditReport()
     url = settings.database_url
-    bookings = {b.id: b for b in _rows(url(RESERVATION), BOOKINGS)}
-    claims = _rows(url(RESERVATION), SEAT_CLAIMS)
-    payments = _rows(url(PAYMENT), PAYMENTS)
-    tickets = _rows(url(CINEMA), TICKETS)
-    view = {b.booking_id: b for b in _rows(url(INFORMATION), BOOKING_VIEW)}
-    seat_view = _rows(url(INFORMATION), SEAT_VIEW)
+    bookings = {b.id: b for b in _rows(url, RESERVATION, BOOKINGS)}
+    claims = _rows(url, RESERVATION, SEAT_CLAIMS)
+    payments = _rows(url, PAYMENT, PAYMENTS)
+    tickets = _rows(url, CINEMA, TICKETS)
+    view = {b.booking_id: b for b in _rows(url, INFORMATION, BOOKING_VIEW)}
+    seat_view = _rows(url, INFORMATION, SEAT_VIEW)
     r.counts.update(bookings=len(bookings), payments=len(payments), tickets=len(tickets))
     r.counts.update(b.status for b in bookings.values())
 
@@ -141,7 +147,7 @@ def audit(settings: Settings, catalog: Catalog, card_numbers: tuple[str, ...] = 
 
     # 6. nothing left undelivered
     for service in (RESERVATION, PAYMENT, CINEMA, INFORMATION):
-        pending = _rows(url(service), DELIVERIES)
+        pending = _rows(url, service, DELIVERIES)
         if pending:
             r.fail(f"{len(pending)} deliveries from {service} never applied")
 
@@ -158,7 +164,7 @@ def audit(settings: Settings, catalog: Catalog, card_numbers: tuple[str, ...] = 
 
     # 8. correlation: a booking's messages carry its id
     for service in (RESERVATION, PAYMENT, CINEMA):
-        for m in _rows(url(service), OUTBOX):
+        for m in _rows(url, service, OUTBOX):
             booking_id = json.loads(m.payload).get("booking_id")
             if booking_id and m.correlation_id != booking_id:
                 r.fail(f"{m.type} of {booking_id} carries correlation {m.correlation_id}")

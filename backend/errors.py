@@ -50,6 +50,14 @@ class HoldExpired(BoxOfficeError):
     code = "hold_expired"
 
 
+class HoldLimitReached(BoxOfficeError):
+    """A hold cannot be extended again: seats are set aside for at most
+    ``hold_max_minutes`` after they were first held, so one undecided customer cannot keep
+    them from everybody else all evening. The hold itself is still good until it expires."""
+
+    code = "hold_limit_reached"
+
+
 class PaymentDeclined(BoxOfficeError):
     """The payment was refused: nothing was charged and the seats are still held."""
 

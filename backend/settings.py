@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     information_db_url: str | None = None
 
     hold_minutes: float = Field(5.0, gt=0, le=120)
+    # a clerk may extend a hold (the customer is still deciding) by this much each time,
+    # never past hold_max_minutes from when the seats were first held
+    hold_extend_minutes: float = Field(2.0, gt=0, le=120)
+    hold_max_minutes: float = Field(15.0, gt=0, le=240)
     max_seats_per_hold: int = Field(10, ge=1, le=50)
     payment_timeout_s: float = Field(5.0, gt=0, le=120)
     delivery_lease_s: float = Field(10.0, gt=0, le=600)
@@ -107,6 +111,10 @@ class Settings(BaseSettings):
     web_connections_per_minute: int = Field(20, ge=1)
     # serve-web on an address other than loopback must be asked for explicitly
     web_allow_remote: bool = False
+
+    # [keymap]: a binding's id = the keys for it, e.g. ``checkout_pay = "ctrl+s,f12"``
+    # (the ids are listed by ``docs/keymap.md``; the app checks them when it starts)
+    keymap: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("ssh_mode")
     @classmethod

@@ -75,15 +75,28 @@ def check(settings: Settings, console: Console) -> int:
         console.print(f"[bold red]✗[/] {exc}")
         return 1
     pending = [p for p in plans.values() if p.pending]
+    empty = [p.service for p in plans.values() if p.current is None and not p.adopt]
     for plan in plans.values():
-        state = (f"at {plan.current or 'v0.1.0'}; the next start migrates it to {plan.head}"
-                 if plan.pending else f"at {plan.head}, the code's schema")
+        if plan.service in empty:
+            state = f"empty (no tables); the next start creates them at {plan.head}"
+        elif plan.pending:
+            state = f"at {plan.current or 'v0.1.0'}; the next start migrates it to {plan.head}"
+        else:
+            state = f"at {plan.head}, the code's schema"
         console.print(f"  {plan.service}: {state}")
     if not pending:
         console.print("  identity and agreement: the four databases belong to this cinema "
                       "and none is behind the others")
-    report = with_progress("audit", lambda report: maintenance.audit(settings),
-                           console)
+    if empty:
+        # Nothing to audit in a database without tables (and nothing sold in it to lose).
+        console.print(f"  audit: skipped, the {', '.join(empty)} database(s) have no tables "
+                      "yet (cinema-tui migrate, or starting the box office, creates them)")
+        return 0
+    try:
+        report = with_progress("audit", lambda report: maintenance.audit(settings), console)
+    except BoxOfficeError as exc:
+        console.print(f"[bold red]✗[/] {exc}")
+        return 1
     counts = report.counts
     console.print(f"  audit: {counts['bookings']:,} bookings, {counts['payments']:,} payments, "
                   f"{counts['tickets']:,} tickets")

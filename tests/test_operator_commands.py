@@ -138,3 +138,26 @@ async def test_a_backup_taken_while_another_process_sells_restores_to_good_books
             assert (await office.booking(code)).code == code
     done = cinema_tui("check", "--data-dir", str(restored))
     assert done.returncode == 0, done.stdout
+
+
+def test_check_on_empty_database_files_says_so_and_shows_no_trace(tmp_path):
+    """Empty files where the databases should be (a failed copy, a `touch`): check says
+    they have no tables yet, audits nothing, and never shows a driver's traceback."""
+    data = tmp_path / "cinema"
+    data.mkdir()
+    for service in ("reservation", "payment", "cinema", "information"):
+        (data / f"{service}.db").touch()
+    done = cinema_tui("check", "--data-dir", str(data))
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "empty (no tables)" in done.stdout and "audit: skipped" in done.stdout
+
+
+def test_check_names_a_table_that_is_gone(old_data):
+    assert cinema_tui("migrate", "--data-dir", str(old_data)).returncode == 0
+    with sqlite3.connect(old_data / "information.db") as conn:
+        conn.execute("ALTER TABLE info_seats RENAME TO info_seats_old")
+    done = cinema_tui("check", "--data-dir", str(old_data))
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.returncode == 1
+    assert "information database" in done.stdout

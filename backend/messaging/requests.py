@@ -60,7 +60,11 @@ class HoldFreed:
 class BookSeats:
     """Sell a hold: create the booking, take payment, report the outcome.
 
-    Replies ``BookingRecord`` (status PAID); a refusal is raised, not replied."""
+    Replies ``BookingRecord`` (status PAID); a refusal is raised, not replied.
+
+    ``seat_types`` (seat label -> ticket type, as the clerk chose them; None: deal
+    ``tickets`` over the hold's seats in hold order) makes the booking store its seats
+    in the order that deals each its type (``backend.pricing.hold_seat_types``)."""
 
     hold_id: str
     tickets: tuple[tuple[str, int], ...]
@@ -68,6 +72,7 @@ class BookSeats:
     card: CheckedCard | None = field(default=None, repr=False)
     cash_tendered: int | None = None
     phone: str | None = None
+    seat_types: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Selling: holding seats, giving them back, booking a hold, cancelling a booking.
+"""Selling: holding seats (and extending a hold), giving them back, booking a hold,
+cancelling a booking.
 
 Each call checks its arguments before anything is asked of a service (a bad one is an
 ``InvalidInput`` naming it), asks reservation, which owns seats and bookings, and then
@@ -9,7 +10,7 @@ screens a clerk looks at next never lag behind what the clerk was just told.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from backend import arguments
@@ -18,14 +19,16 @@ from backend.messaging.requests import BookSeats, CancelBooking, HoldSeats, Rele
 from backend.office import consistency
 from backend.office.core import DAYS_AHEAD
 from backend.office.lookup import Lookup
-from backend.pricing import Quote, quote
+from backend.pricing import Quote, book_tickets, quote
 from backend.services.reservation import saga
+from backend.services.reservation.extension import ExtendHold
 from backend.tender import Card, Cash, normalise_phone
 from backend.views import Booking, HoldInfo
 
 
 class Selling(Lookup):
-    """Hold, release, book and cancel, each answered once the history view shows it."""
+    """Hold, extend, release, book and cancel, each answered once the history view shows
+    it."""
 
     def quote(self, show_id: str, seats: Iterable[str], tickets: dict[str, int]) -> Quote:
         """The price breakdown of tickets on seats (no booking made)."""
@@ -72,31 +75,52 @@ class Selling(Lookup):
         if freed.show_id:
             await consistency.hold_shown(self.rt.information, freed.show_id, hold_id, held=False)
 
+    async def extend_hold(self, hold_id: str) -> HoldInfo:
+        """Give a hold ``hold_extend_minutes`` more (the customer is still deciding),
+        never past ``hold_max_minutes`` after it was first taken.
+
+        HoldExpired if it ran out or was released, HoldLimitReached at the limit,
+        NotFound for an id that never was a hold. Nothing the information view shows
+        changes (a held seat stays held), so there is nothing to wait for.
+        """
+        hold_id = arguments.text(hold_id, "hold_id")
+        reply = await self._ask_reservation(ExtendHold(
+            hold_id,
+            self.settings.hold_extend_minutes * 60,
+            self.settings.hold_max_minutes * 60,
+        ))
+        return HoldInfo(reply.id, reply.show_id, reply.seats, reply.expires_at)
+
     async def book(
         self,
         hold_id: str,
         *,
-        tickets: dict[str, int],
+        tickets: dict[str, int] | None = None,
         payment: Card | Cash,
         phone: str | None = None,
+        seat_types: Mapping[str, str] | None = None,
     ) -> Booking:
         """Sell a hold: returns once payment is decided (status PAID).
+
+        ``seat_types`` (seat -> ticket type, every seat of the hold): the booking stores
+        its seats in the order that deals each the type chosen for it; ``tickets`` may
+        then be left out, and if given must count the same.
 
         Raises PaymentDeclined (the hold is kept: retry with another card or cash),
         PaymentUnavailable, PaymentPending, HoldExpired, InvalidInput.
         """
         hold_id = arguments.text(hold_id, "hold_id")
-        if not isinstance(tickets, dict) or not tickets:
-            raise InvalidInput("Choose a ticket type for every seat.")
-        tickets = arguments.tickets(tickets)
+        counts, chosen = book_tickets(tickets, seat_types)
         phone = normalise_phone(phone)
         if isinstance(payment, Card):
             card = payment.check(self.today())
-            request = BookSeats(hold_id, tuple(tickets.items()), "card", card=card, phone=phone)
+            request = BookSeats(hold_id, counts, "card", card=card, phone=phone,
+                                seat_types=chosen)
         elif isinstance(payment, Cash):
             payment.check(0)  # type and CASH_MAX here; against the total by reservation
             request = BookSeats(
-                hold_id, tuple(tickets.items()), "cash", cash_tendered=payment.tendered, phone=phone
+                hold_id, counts, "cash", cash_tendered=payment.tendered, phone=phone,
+                seat_types=chosen,
             )
         else:
             raise InvalidInput("Payment must be a Card or Cash.")
@@ -135,3 +159,4 @@ class Selling(Lookup):
         self, request: Any, timeout: float = 15.0, late: str | None = None
     ) -> Any:
         return await self._ask(self.rt.reservation, request, timeout, late)
+

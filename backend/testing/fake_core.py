@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from backend import arguments
@@ -46,6 +46,9 @@ class FakeCore:
         self._running = False
         self.services = {name: FakeService(name) for name in START_ORDER}
         self.holds: dict[str, FakeHold] = {}
+        #: hold id -> when its seats were first held (what ``extend_hold``'s limit counts
+        #: from; the real reservation keeps it as the hold row's ``created_at``)
+        self.hold_taken_at: dict[str, datetime] = {}
         self.bookings: dict[str, FakeBooking] = {}
         self.codes: dict[str, str] = {}  # code -> booking id
         #: show id -> seat -> (held | sold, the hold or booking that has it)

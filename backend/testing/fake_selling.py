@@ -1,4 +1,4 @@
-"""Selling in ``FakeOffice``: quote, hold, release, book and cancel.
+"""Selling in ``FakeOffice``: quote, hold, extend_hold, release, book and cancel.
 
 The same checks, errors and sentences as the real gateway and reservation service, in
 the same order, and the same first steps on a booking's timeline (BookingRequested, then
@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 import uuid
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from backend import arguments, codes
@@ -27,9 +27,10 @@ from backend.errors import (
     SeatUnavailable,
 )
 from backend.messaging import messages as m
-from backend.pricing import Quote, quote
+from backend.pricing import Quote, book_tickets, hold_seat_types, quote
 from backend.services.payment.simulator import DECLINE_MESSAGES
 from backend.services.reservation import saga
+from backend.services.reservation.extension import extended_expiry
 from backend.tender import Card, Cash, normalise_phone
 from backend.testing.fake_core import DAYS_AHEAD
 from backend.testing.fake_records import FakeBooking, FakeHold
@@ -89,6 +90,7 @@ class FakeSelling(FakeSagas):
         hold = FakeHold("hold_" + secrets.token_hex(10), show.id, tuple(labels),
                         now + timedelta(minutes=self.settings.hold_minutes))
         self.holds[hold.id] = hold
+        self.hold_taken_at[hold.id] = now
         self._set_seats(show.id, labels, ("held", hold.id))
         self.timeline.add(now, m.SeatsHeld(hold.id, show.id, list(labels),
                                            hold.expires_at.isoformat()), RESERVATION, hold.id)
@@ -140,17 +142,41 @@ class FakeSelling(FakeSagas):
         self._end_hold(hold, "released")
         self._touch()
 
+    async def extend_hold(self, hold_id: str) -> HoldInfo:
+        """Give a live hold more time, by the real reservation's rule (``extension``)."""
+        hold_id = arguments.text(hold_id, "hold_id")
+        self._ready(RESERVATION)
+        self._sweep()
+        hold = self.holds.get(hold_id)
+        if hold is None:
+            raise NotFound("That seat hold does not exist.", key="hold.missing")
+        if hold.state == "booked":
+            raise InvalidInput("These seats were sold; cancel the booking instead.",
+                               key="hold.sold")
+        if hold.state != "active" or hold.expires_at <= self.clock.now():
+            raise HoldExpired("The seat hold ran out and the seats were released; choose the "
+                              "seats again.")
+        taken_at = self.hold_taken_at.get(  # a hold a test put in by hand: as if just made
+            hold.id, hold.expires_at - timedelta(minutes=self.settings.hold_minutes))
+        expires = extended_expiry(
+            taken_at.timestamp(), hold.expires_at.timestamp(),
+            self.settings.hold_extend_minutes * 60, self.settings.hold_max_minutes * 60,
+        )
+        hold.expires_at = datetime.fromtimestamp(expires, hold.expires_at.tzinfo)
+        return HoldInfo(hold.id, hold.show_id, hold.seats, hold.expires_at)
+
     # --- the booking saga ---------------------------------------------------------------
 
     async def book(
-        self, hold_id: str, *, tickets: dict[str, int], payment: Card | Cash,
-        phone: str | None = None,
+        self, hold_id: str, *, tickets: dict[str, int] | None = None, payment: Card | Cash,
+        phone: str | None = None, seat_types: Mapping[str, str] | None = None,
     ) -> Booking:
-        """Sell a hold: returns once payment is decided (PAID); the cinema confirms later."""
+        """Sell a hold: returns once payment is decided (PAID); the cinema confirms later.
+
+        With ``seat_types`` the booking's seats are kept in the order that deals each its
+        chosen type, as the real reservation stores them (``pricing.hold_seat_types``)."""
         hold_id = arguments.text(hold_id, "hold_id")
-        if not isinstance(tickets, dict) or not tickets:
-            raise InvalidInput("Choose a ticket type for every seat.")
-        tickets = arguments.tickets(tickets)
+        counts, chosen = book_tickets(tickets, seat_types)
         phone = normalise_phone(phone)
         if isinstance(payment, Card):
             card = payment.check(self.today())
@@ -165,7 +191,8 @@ class FakeSelling(FakeSagas):
         self._ready(RESERVATION)
         breaker.acquire()
         try:
-            booking = self._start_booking(hold_id, tickets, payment, phone)
+            booking = self._start_booking(hold_id, dict(counts), payment, phone,
+                                          None if chosen is None else dict(chosen))
         except BaseException:
             breaker.cancel()
             raise
@@ -192,7 +219,8 @@ class FakeSelling(FakeSagas):
         return self._written(booking)
 
     def _start_booking(self, hold_id: str, tickets: dict[str, int], payment: Card | Cash,
-                       phone: str | None) -> FakeBooking:
+                       phone: str | None, seat_types: dict[str, str] | None = None,
+                       ) -> FakeBooking:
         self._sweep()
         hold = self.holds.get(hold_id)
         if hold is None:
@@ -208,7 +236,10 @@ class FakeSelling(FakeSagas):
             raise InvalidInput("A payment for these seats is already in progress.",
                                key="payment.in_progress")
         show = self.catalog.showtime(hold.show_id)
-        amount = quote(self.catalog, show, list(hold.seats), tickets).total
+        seats = list(hold.seats)
+        if seat_types is not None:  # the clerk's seat -> type: kept in dealing order
+            seats, tickets = hold_seat_types(self.catalog, show, seats, seat_types)
+        amount = quote(self.catalog, show, seats, tickets).total
         if isinstance(payment, Cash):
             payment.check(amount)
         code = codes.new_booking_code()
@@ -216,14 +247,14 @@ class FakeSelling(FakeSagas):
             code = codes.new_booking_code()
         now = self.clock.now()
         booking = FakeBooking(
-            "bk_" + uuid.uuid4().hex[:20], code, hold.id, hold.show_id, hold.seats,
+            "bk_" + uuid.uuid4().hex[:20], code, hold.id, hold.show_id, tuple(seats),
             dict(tickets), amount, phone, payment.method, now, now,
         )
         self.bookings[booking.id] = booking
         self.codes[code] = booking.id
         hold.booking_id = booking.id
         self.timeline.add(now, m.BookingRequested(
-            booking.id, code, hold.id, hold.show_id, list(hold.seats), dict(tickets), amount,
+            booking.id, code, hold.id, hold.show_id, list(seats), dict(tickets), amount,
             phone, payment.method), RESERVATION, booking.id)
         self._touch()
         return booking

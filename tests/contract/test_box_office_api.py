@@ -26,6 +26,7 @@ from backend.api import (
     SERVICE_NAMES,
     BoxOfficeAPI,
     HoldExpired,
+    HoldLimitReached,
     InvalidInput,
     NotCancellable,
     NotFound,
@@ -154,6 +155,137 @@ async def test_a_hold_runs_out_with_the_clock(office, clock):
             await asyncio.sleep(0.05)
     again = await office.hold(show.id, ["E5"])  # anybody may take the seat now
     assert again.seats == ("E5",)
+
+
+# --- extending a hold ----------------------------------------------------------------------
+
+
+async def until_free(office: BoxOfficeAPI, show_id: str, seat: str) -> None:
+    """Wait until the hold sweep has freed ``seat`` (the real sweeper runs every second)."""
+    async with asyncio.timeout(5):
+        while await states(office, show_id, seat) != ["free"]:
+            await asyncio.sleep(0.05)
+
+
+async def test_extending_a_hold_gives_it_the_extend_step_more(office, clock):
+    show = await show_at_ten(office)
+    hold = await office.hold(show.id, ["E5", "E6"])
+    clock.advance(60)
+    extended = await office.extend_hold(hold.id)
+    step = timedelta(minutes=office.settings.hold_extend_minutes)
+    assert extended.expires_at == hold.expires_at + step  # from the old expiry, not from now
+    assert (extended.id, extended.show_id, extended.seats) == (hold.id, show.id, ("E5", "E6"))
+    assert await states(office, show.id, "E5", "E6") == ["held", "held"]
+    again = await office.extend_hold(hold.id)
+    assert again.expires_at == hold.expires_at + 2 * step
+    # Replacing it is as before: a new hold of hold_minutes from now.
+    moved = await office.hold(show.id, ["E6", "E8"], replaces=hold.id)
+    assert moved.expires_at == clock.now() + timedelta(minutes=office.settings.hold_minutes)
+    assert await states(office, show.id, "E5", "E6", "E8") == ["free", "held", "held"]
+
+
+async def test_a_hold_is_extended_no_further_than_its_limit(office, clock):
+    settings = office.settings
+    show = await show_at_ten(office)
+    hold = await office.hold(show.id, ["E5"])
+    limit = hold.expires_at - timedelta(minutes=settings.hold_minutes) + timedelta(
+        minutes=settings.hold_max_minutes)
+    expiries = []
+    for _ in range(20):  # the limit counts from when the seats were first held, not from now
+        try:
+            expiries.append((await office.extend_hold(hold.id)).expires_at)
+        except HoldLimitReached as refused:
+            assert str(refused) == (
+                "This hold cannot be extended any further: seats can be held for at most "
+                "15 minutes. Take payment now or release the seats.")
+            assert refused.key == "hold.limit" and refused.params["minutes"] == "15"
+            break
+        clock.advance(60)
+    # 5 → 7 → 9 → 11 → 13 → 15 minutes, then no more
+    assert len(expiries) == 5 and expiries[-1] == limit
+    assert await states(office, show.id, "E5") == ["held"]  # refused, the hold stays good
+    paid = await office.book(hold.id, tickets={"adult": 1}, payment=Cash(20_000))
+    assert paid.status == "PAID"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_the_last_extension_stops_at_the_limit(kind, tmp_path, clock):
+    office = await opened(kind, tmp_path, clock, hold_minutes=5, hold_extend_minutes=2,
+                          hold_max_minutes=8)
+    try:
+        show = await show_at_ten(office)
+        hold = await office.hold(show.id, ["E5"])
+        first = await office.extend_hold(hold.id)
+        last = await office.extend_hold(hold.id)  # one minute left to the limit: that much
+        assert first.expires_at == hold.expires_at + timedelta(minutes=2)
+        assert last.expires_at == hold.expires_at + timedelta(minutes=3)
+        with pytest.raises(HoldLimitReached, match="at most 8 minutes"):
+            await office.extend_hold(hold.id)
+    finally:
+        await office.close()
+
+
+async def test_a_hold_that_is_gone_cannot_be_extended(office, clock):
+    show = await show_at_ten(office)
+    lapsed = await office.hold(show.id, ["E5"])
+    released = await office.hold(show.id, ["E6"])
+    await office.release(released.id)
+    with pytest.raises(HoldExpired, match="The seat hold ran out"):
+        await office.extend_hold(released.id)
+    clock.advance(office.settings.hold_minutes * 60)  # E5's hold lapses this very second
+    with pytest.raises(HoldExpired, match="The seat hold ran out"):
+        await office.extend_hold(lapsed.id)
+    await until_free(office, show.id, "E5")
+    with pytest.raises(HoldExpired):
+        await office.extend_hold(lapsed.id)  # swept: still the same answer
+    with pytest.raises(NotFound, match="That seat hold does not exist."):
+        await office.extend_hold("hold_nonexistent")
+    _, sold, _ = await sale(office, seats=("E8",))
+    with pytest.raises(InvalidInput, match="These seats were sold"):
+        await office.extend_hold(sold.id)
+
+
+async def test_an_extended_hold_is_not_swept_at_its_old_expiry(office, clock):
+    show = await show_at_ten(office)
+    kept = await office.hold(show.id, ["E5"])
+    other = await office.hold(show.id, ["E8"])  # not extended: shows when a sweep has run
+    extended = await office.extend_hold(kept.id)
+    clock.advance(office.settings.hold_minutes * 60 + 1)
+    await until_free(office, show.id, "E8")  # the sweep ran after the old expiry...
+    assert await states(office, show.id, "E5") == ["held"]  # ...and kept the extended hold
+    [summary] = [s for s in await office.showtimes(office.days()[1]) if s.id == show.id]
+    assert summary.seats_held == 1
+    with pytest.raises(SeatUnavailable, match="Seat E5 is already taken"):
+        await office.hold(show.id, ["E5"])  # a competing clerk does not free it either
+    with pytest.raises(HoldExpired):
+        await office.book(other.id, tickets={"adult": 1}, payment=Cash(20_000))
+    clock.advance((extended.expires_at - clock.now()).total_seconds())  # the new expiry
+    await until_free(office, show.id, "E5")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_an_extension_survives_a_restart(kind, tmp_path, clock):
+    """The new expiry and the time the seats were first held are kept with the hold
+    (durable state), so neither a restart frees the seats early nor resets the limit."""
+    office = await opened(kind, tmp_path, clock)
+    try:
+        show = await show_at_ten(office)
+        hold = await office.hold(show.id, ["E5"])
+        extended = await office.extend_hold(hold.id)
+        await office.close()
+        if kind == "real":  # a new process would do the same: a new office, same data
+            office = BoxOffice(office.settings, clock=clock)
+        await office.start()
+        clock.advance(office.settings.hold_minutes * 60 + 1)  # past the old expiry
+        with pytest.raises(SeatUnavailable):
+            await office.hold(show.id, ["E5"])
+        assert await states(office, show.id, "E5") == ["held"]
+        later = [await office.extend_hold(hold.id) for _ in range(4)]  # 9, 11, 13, 15 min
+        assert later[0].expires_at == extended.expires_at + timedelta(minutes=2)
+        with pytest.raises(HoldLimitReached):  # the limit still counts from the first hold
+            await office.extend_hold(hold.id)
+    finally:
+        await office.close()
 
 
 async def test_blocked_seats_cannot_be_held(office):
@@ -466,6 +598,9 @@ BAD_CALLS: list[tuple[str, Call]] = [
     ("hold(replaces int)", lambda o, c: o.hold(c.show, ["E8"], replaces=5)),
     ("hold(started)", lambda o, c: o.hold(c.started, ["E8"])),
     ("release(None)", lambda o, c: o.release(None)),
+    ("extend_hold(None)", lambda o, c: o.extend_hold(None)),
+    ("extend_hold(int)", lambda o, c: o.extend_hold(12)),
+    ("extend_hold(blank)", lambda o, c: o.extend_hold("  ")),
     ("book(no tickets)", book(tickets={})),
     ("book(tickets list)", book(tickets=["adult"])),
     ("book(float count)", book(tickets={"adult": 1.0})),

@@ -12,12 +12,13 @@ import uuid
 from typing import Any
 
 from backend.catalog import Catalog
-from backend.errors import InvalidInput, NotFound, SeatUnavailable
+from backend.errors import HoldExpired, InvalidInput, NotFound, SeatUnavailable
 from backend.messaging.journal import Tx, from_epoch
 from backend.messaging.messages import HoldReleased, SeatsHeld
 from backend.messaging.requests import HoldFreed, HoldSeats, HoldTaken
 from backend.runtime.clock import Clock
 from backend.services.reservation import queries as q
+from backend.services.reservation.extension import ExtendHold, extended_expiry
 
 
 class SeatHolds:
@@ -139,6 +140,29 @@ class SeatHolds:
             )
         self.end(tx, hold, "released")
         return HoldFreed(hold_id, hold.show_id)
+
+    def extend(self, tx: Tx, request: ExtendHold) -> HoldTaken:
+        """Give a live hold more time (``extension``'s rule). Only its ``expires_at``
+        moves, in its row: the claims and the seat view say "held" whatever the expiry,
+        and the sweeper reads the row, so the hold stays held until the new time, across
+        a restart. ``created_at`` (when the seats were first held) is never moved: it is
+        what the limit counts from."""
+        hold = q.hold_row(tx, request.hold_id)
+        if hold is None:
+            raise NotFound("That seat hold does not exist.", key="hold.missing")
+        if hold.state == "booked":
+            raise InvalidInput(
+                "These seats were sold; cancel the booking instead.", key="hold.sold"
+            )
+        if hold.state != "active" or hold.expires_at <= tx.now_epoch:
+            raise HoldExpired(
+                "The seat hold ran out and the seats were released; choose the seats again."
+            )
+        expires = extended_expiry(
+            hold.created_at, hold.expires_at, request.step_s, request.longest_s
+        )
+        tx.run(q.EXTEND_HOLD, {"id": hold.id, "expires_at": expires})
+        return HoldTaken(hold.id, hold.show_id, tuple(json.loads(hold.seats)), from_epoch(expires))
 
     def expire_lapsed(self, tx: Tx) -> int:
         rows = tx.run(q.LAPSED_HOLDS, {"now": tx.now_epoch}).all()

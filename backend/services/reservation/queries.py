@@ -24,6 +24,9 @@ CLAIM_SEAT = SQL(
     " VALUES (:show_id, :seat, :hold_id, NULL, 'held') ON CONFLICT DO NOTHING"
 )
 SET_HOLD_STATE = SQL("UPDATE holds SET state = :state WHERE id = :id")
+EXTEND_HOLD = SQL(
+    "UPDATE holds SET expires_at = :expires_at WHERE id = :id AND state = 'active'"
+)
 FREE_HOLD_CLAIMS = SQL("DELETE FROM seat_claims WHERE hold_id = :id AND booking_id IS NULL")
 LAPSED_HOLDS = SQL(
     "SELECT * FROM holds WHERE state = 'active' AND booking_id IS NULL AND expires_at <= :now"

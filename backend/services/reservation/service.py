@@ -49,7 +49,7 @@ from backend.messaging.requests import (
     PaymentOutcome,
     ReleaseHold,
 )
-from backend.pricing import quote
+from backend.pricing import hold_seat_types, quote
 from backend.runtime.actor import Actor
 from backend.runtime.breaker import BreakerSnapshot, CircuitBreaker
 from backend.runtime.clock import Clock
@@ -57,6 +57,7 @@ from backend.services.base import Postman, Service
 from backend.services.payment.simulator import DECLINE_MESSAGES
 from backend.services.reservation import queries as q
 from backend.services.reservation import saga
+from backend.services.reservation.extension import ExtendHold
 from backend.services.reservation.holds import SeatHolds
 from backend.services.reservation.model import BOOKINGS, HOLDS, OUT_OF_SERVICE, SEAT_CLAIMS
 from backend.services.reservation.payment_outcomes import PaymentOutcomes
@@ -164,6 +165,8 @@ class ReservationService(PaymentOutcomes, SagaSteps, Service):
             return await self.book(request)
         if isinstance(request, ReleaseHold):
             return await self.transact(self.holds.release, request.hold_id)
+        if isinstance(request, ExtendHold):
+            return await self.transact(self.holds.extend, request)
         if isinstance(request, CancelBooking):
             return await self.cancel(request.code)
         return await super().handle_ask(request)
@@ -261,6 +264,8 @@ class ReservationService(PaymentOutcomes, SagaSteps, Service):
         seats = json.loads(hold.seats)
         show = self.catalog.showtime(hold.show_id)
         tickets = dict(request.tickets)
+        if request.seat_types is not None:  # the clerk's seat -> type: stored in dealing order
+            seats, tickets = hold_seat_types(self.catalog, show, seats, dict(request.seat_types))
         amount = quote(self.catalog, show, seats, tickets).total
         if request.method == "cash":
             Cash(request.cash_tendered if request.cash_tendered is not None else 0).check(amount)
@@ -275,7 +280,7 @@ class ReservationService(PaymentOutcomes, SagaSteps, Service):
                 "code": code,
                 "hold_id": hold.id,
                 "show_id": hold.show_id,
-                "seats": hold.seats,
+                "seats": json.dumps(seats),
                 "tickets": json.dumps(tickets),
                 "amount": amount,
                 "phone": request.phone,
