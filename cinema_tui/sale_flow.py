@@ -8,10 +8,13 @@ one can be tested alone:
 * one payment at a time: a second submit while one is under way is refused (a double
   Enter, or Enter then Ctrl+S, must never sell the seats twice);
 * while a charge is being decided the clerk cannot leave (the outcome of a charge must
-  not be hidden) and the hold's countdown does not send the clerk back (``book()`` will
-  say whether the hold held);
+  not be hidden) and the hold's countdown does not lapse the sale (``book()`` will say
+  whether the hold held);
 * a refused payment (declined card, payment down, bad input, any error) gives the form
   back as it was, on the same hold;
+* a hold that runs out (the countdown reaching zero, or ``book()`` finding it gone) does
+  not throw the sale away: the form stays (LAPSED), nothing can be paid, and holding the
+  same seats again gives it back (``reheld``); only an extension needs a live hold;
 * once paid the sale cannot be undone from here: it can only go on to its ticket, or,
   if the cinema refuses the seats (and the payment is refunded), back to the seat map;
 * leaving happens once.
@@ -37,6 +40,9 @@ class SaleState(Enum):
     EDITING = "editing"
     #: ``book()`` is running: the form is locked and the clerk may not leave.
     PAYING = "paying"
+    #: The hold ran out: the form stays as typed, but nothing can be paid until the same
+    #: seats are held again (``reheld``) or the clerk goes back to the seat map.
+    LAPSED = "lapsed"
     #: Payment did not answer in time; its outcome is being reconciled (still locked).
     PENDING = "pending"
     #: Paid; the cinema is confirming the seats. The clerk may go on to the ticket.
@@ -55,7 +61,8 @@ class Exit(Enum):
     """Why the flow is LEAVING (the checkout turns it into its dismiss result)."""
 
     BACK = "back"  # Esc before paying: the hold is kept
-    EXPIRED = "expired"  # the hold ran out
+    EXPIRED = "expired"  # Esc after the hold ran out: back to choose seats again
+    ABANDONED = "abandoned"  # F2-F5: the sale is given up (the clerk said yes)
     REJECTED = "rejected"  # the cinema refused the seats
     TICKET = "ticket"  # sold: on to the ticket
 
@@ -85,10 +92,15 @@ ALLOWED: dict[str, frozenset[SaleState]] = {
     "failed": frozenset({S.PAYING, S.PENDING}),
     "hold_expired": frozenset({S.PAYING}),
     "countdown_over": frozenset({S.EDITING}),
+    "extend": frozenset({S.EDITING}),
+    "reheld": frozenset({S.LAPSED}),
     "progressed": frozenset({S.PENDING, *SOLD_STATES}),
     "cinema_slow": frozenset({S.PAID, S.WAITING}),  # said again if the live view is lost
     "to_ticket": frozenset({S.PAID, S.WAITING, S.COMPLETED}),
-    "back": frozenset({S.EDITING, S.REJECTED}),
+    "back": frozenset({S.EDITING, S.LAPSED, S.REJECTED}),
+    # F2-F5 leave for another screen: never while a charge is decided (its outcome would
+    # be hidden from the clerk)
+    "abandon": frozenset({S.EDITING, S.LAPSED, *SOLD_STATES}),
 }
 
 #: Booking statuses that mean the cinema refused the seats (the refund follows).
@@ -116,8 +128,19 @@ class SaleFlow:
 
     @property
     def editable(self) -> bool:
-        """The clerk may change the form (method, cash amount, ...)."""
-        return self.state is S.EDITING
+        """The clerk may change the form (method, cash amount, ...); also once the hold
+        has lapsed, so that nothing typed is lost while the seats are held again."""
+        return self.state in (S.EDITING, S.LAPSED)
+
+    @property
+    def lapsed(self) -> bool:
+        """The hold ran out: the seats are no longer set aside for this sale."""
+        return self.state is S.LAPSED
+
+    @property
+    def holding(self) -> bool:
+        """Seats are set aside for this sale and not yet sold: leaving gives them back."""
+        return self.state in (S.EDITING, S.PAYING, S.PENDING)
 
     @property
     def deciding(self) -> bool:
@@ -168,14 +191,24 @@ class SaleFlow:
         return self._move("failed", S.EDITING)
 
     def hold_expired(self) -> SaleState:
-        """``book()`` found the hold gone: back to choose seats."""
-        return self._leave("hold_expired", Exit.EXPIRED)
+        """``book()`` found the hold gone: the form stays, the seats must be held again."""
+        return self._move("hold_expired", S.LAPSED)
 
     def countdown_over(self) -> SaleState:
-        """The hold's countdown reached zero while the clerk was still at the form.
+        """The hold's countdown reached zero while the clerk was still at the form: the
+        form stays, the seats must be held again.
 
         Refused while a payment is being decided (``book()`` tells) and once sold."""
-        return self._leave("countdown_over", Exit.EXPIRED)
+        return self._move("countdown_over", S.LAPSED)
+
+    def extend(self) -> SaleState:
+        """More time on a live hold (the form stays the clerk's). Refused once it has
+        lapsed (hold the seats again instead), while paying and once sold."""
+        return self._move("extend", S.EDITING)
+
+    def reheld(self) -> SaleState:
+        """The same seats are held again after the hold lapsed: the form can be paid."""
+        return self._move("reheld", S.EDITING)
 
     # --- after the payment -------------------------------------------------------------------
 
@@ -208,9 +241,16 @@ class SaleFlow:
         return self._leave("to_ticket", Exit.TICKET)
 
     def back(self) -> SaleState:
-        """Esc: back to the seat map, before paying (hold kept) or after a refusal."""
+        """Esc: back to the seat map, before paying (hold kept), once the hold has
+        lapsed, or after a refusal."""
         self._check("back")
-        return self._leave("back", Exit.REJECTED if self.state is S.REJECTED else Exit.BACK)
+        why = {S.REJECTED: Exit.REJECTED, S.LAPSED: Exit.EXPIRED}.get(self.state, Exit.BACK)
+        return self._leave("back", why)
+
+    def abandon(self) -> SaleState:
+        """F2-F5: the clerk leaves the sale for another screen (asked first when a hold
+        or typed payment would be lost). Refused while a charge is being decided."""
+        return self._leave("abandon", Exit.ABANDONED)
 
     # --- moving ------------------------------------------------------------------------------
 

@@ -6,7 +6,8 @@ Instead each call below turns what the box office answered into typed messages, 
 worker posts them, and the screen handles them in order, moving its ``SaleFlow`` and
 drawing the new state in one place. The calls touch no widget, so they read as the
 protocol of a sale: book; if pending, follow until decided; once paid, follow the saga
-until it rests.
+until it rests. The hold behind the sale has its own two calls: more time
+(``extend``), and the same seats held again once it has run out (``hold_again``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from contextlib import aclosing
 
 from textual.message import Message
 
-from backend.api import Booking, BoxOfficeAPI, Card, Cash, PaymentPending
+from backend.api import Booking, BoxOfficeAPI, Card, Cash, HoldInfo, PaymentPending
 
 
 class SalePaid(Message):
@@ -83,16 +84,38 @@ class SaleFinished(Message):
         self.booking = booking
 
 
+class HoldRenewed(Message):
+    """The hold has more time (``again`` False), or its seats are held again (True)."""
+
+    def __init__(self, hold: HoldInfo, *, again: bool) -> None:
+        super().__init__()
+        self.hold = hold
+        self.again = again
+
+
+class HoldRefused(Message):
+    """More time or holding again was refused: ``error`` says why (HoldExpired,
+    HoldLimitReached, SeatUnavailable, a service down...)."""
+
+    def __init__(self, error: BaseException, *, again: bool) -> None:
+        super().__init__()
+        self.error = error
+        self.again = again
+
+
 # --- the calls ---------------------------------------------------------------------------------
 
 
 async def book(
     office: BoxOfficeAPI, hold_id: str, tickets: dict[str, int], payment: Card | Cash,
-    phone: str | None,
+    phone: str | None, seat_types: dict[str, str] | None = None,
 ) -> SalePaid | SalePending | SaleFailed:
-    """Sell the hold: paid, pending (payment did not answer in time), or failed."""
+    """Sell the hold: paid, pending (payment did not answer in time), or failed.
+    ``seat_types`` (seat -> type, as the clerk chose) makes the booking record which seat
+    has which type, so the ticket says so."""
     try:
-        booking = await office.book(hold_id, tickets=tickets, payment=payment, phone=phone)
+        booking = await office.book(hold_id, tickets=tickets, payment=payment, phone=phone,
+                                    seat_types=seat_types)
     except PaymentPending as exc:
         return SalePending(exc)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message
@@ -134,6 +157,24 @@ async def follow(office: BoxOfficeAPI, code: str) -> AsyncIterator[Message]:
         yield SaleFinished(latest)
 
 
+async def extend(office: BoxOfficeAPI, hold_id: str) -> HoldRenewed | HoldRefused:
+    """More time on the hold (up to the office's limit)."""
+    try:
+        return HoldRenewed(await office.extend_hold(hold_id), again=False)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        return HoldRefused(exc, again=False)
+
+
+async def hold_again(
+    office: BoxOfficeAPI, show_id: str, seats: tuple[str, ...]
+) -> HoldRenewed | HoldRefused:
+    """The hold ran out: the same seats, held again if they are still free."""
+    try:
+        return HoldRenewed(await office.hold(show_id, list(seats)), again=True)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        return HoldRefused(exc, again=True)
+
+
 async def cinema_down(office: BoxOfficeAPI) -> bool:
     """The cinema is known not to be ready (unknown counts as up: it may be slow)."""
     try:
@@ -146,6 +187,8 @@ async def cinema_down(office: BoxOfficeAPI) -> bool:
 
 __all__ = [
     "CinemaSlow",
+    "HoldRefused",
+    "HoldRenewed",
     "SaleFailed",
     "SaleFinished",
     "SalePaid",
@@ -153,8 +196,10 @@ __all__ = [
     "SaleUnpaid",
     "SaleUpdated",
     "SaleWatchLost",
+    "await_decision",
     "book",
     "cinema_down",
+    "extend",
     "follow",
-    "await_decision",
+    "hold_again",
 ]

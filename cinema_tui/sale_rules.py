@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-#: Ticket types in the order the backend deals them to seats (see ``backend.pricing``).
-TYPE_ORDER = ("adult", "youth", "senior")
+from backend import api
+
+#: Ticket types in the order the backend deals them to seats (``backend.pricing``).
+TYPE_ORDER = api.TYPE_ORDER
 
 #: Steps the round-up quick amounts snap to (₩10,000 and ₩50,000 notes, ₩100,000).
 ROUND_STEPS = (10_000, 50_000, 100_000)
@@ -99,10 +101,7 @@ def digits_of(text: str) -> int | None:
 
 def ordered_types(known: Iterable[str]) -> tuple[str, ...]:
     """The catalogue's ticket types, the backend's dealing order first."""
-    known = tuple(known)
-    return tuple(t for t in TYPE_ORDER if t in known) + tuple(
-        t for t in known if t not in TYPE_ORDER
-    )
+    return api.type_order(known)
 
 
 def price_order(
@@ -111,14 +110,13 @@ def price_order(
     """The seats sorted the way ``quote`` deals ticket types to them.
 
     The backend deals types to seats in a fixed order (adult, youth, senior), so seats
-    handed over sorted that way each get the type the clerk chose for them. The total
-    does not depend on the order.
+    handed over sorted that way each get the type the clerk chose for them; the rule is
+    the backend's own (``backend.api.deal_order``, which ``book(seat_types=...)`` stores
+    a booking's seats by). The total does not depend on the order.
     """
-    order = {kind: i for i, kind in enumerate(types)}
-    return sorted(seats, key=lambda s: (order.get(chosen[s], 99), seats.index(s)))
+    return api.deal_order(seats, chosen, types)
 
 
 def ticket_counts(chosen: dict[str, str], types: tuple[str, ...]) -> dict[str, int]:
     """Ticket type -> count, the way ``book()`` wants it (no zero counts)."""
-    kinds = list(chosen.values())
-    return {kind: kinds.count(kind) for kind in types if kind in kinds}
+    return api.ticket_counts(chosen, types)

@@ -18,13 +18,15 @@ from backend.api import (
     Card,
     Cash,
     HoldExpired,
+    HoldLimitReached,
     InvalidInput,
     PaymentDeclined,
     PaymentPending,
     PaymentUnavailable,
+    SeatUnavailable,
 )
 from cinema_tui import sale_messages as sale
-from cinema_tui.sale_flow import ALLOWED, Exit, Refused, SaleFlow, SaleState
+from cinema_tui.sale_flow import ALLOWED, SOLD_STATES, Exit, Refused, SaleFlow, SaleState
 from cinema_tui.sale_rules import (
     digits_of,
     field_for,
@@ -59,11 +61,15 @@ EVENTS: dict[str, Callable[[SaleFlow], SaleState]] = {
     "cinema_slow": lambda f: f.cinema_slow(),
     "to_ticket": lambda f: f.to_ticket(),
     "back": lambda f: f.back(),
+    "extend": lambda f: f.extend(),
+    "reheld": lambda f: f.reheld(),
+    "abandon": lambda f: f.abandon(),
 }
 
 #: A legal way into each state.
 PATHS: dict[SaleState, tuple[str, ...]] = {
     S.EDITING: (),
+    S.LAPSED: ("countdown_over",),
     S.PAYING: ("submit",),
     S.PENDING: ("submit", "pending"),
     S.PAID: ("submit", "paid"),
@@ -107,8 +113,10 @@ TRANSITIONS = [
     (S.PAYING, "invalid", S.EDITING),
     (S.PAYING, "failed", S.EDITING),
     (S.PENDING, "failed", S.EDITING),
-    (S.PAYING, "hold_expired", S.LEAVING),
-    (S.EDITING, "countdown_over", S.LEAVING),
+    (S.PAYING, "hold_expired", S.LAPSED),
+    (S.EDITING, "countdown_over", S.LAPSED),
+    (S.EDITING, "extend", S.EDITING),
+    (S.LAPSED, "reheld", S.EDITING),
     (S.PENDING, "progressed", S.PENDING),
     (S.PAID, "progressed", S.PAID),
     (S.WAITING, "progressed", S.WAITING),
@@ -120,7 +128,14 @@ TRANSITIONS = [
     (S.WAITING, "to_ticket", S.LEAVING),
     (S.COMPLETED, "to_ticket", S.LEAVING),
     (S.EDITING, "back", S.LEAVING),
+    (S.LAPSED, "back", S.LEAVING),
     (S.REJECTED, "back", S.LEAVING),
+    (S.EDITING, "abandon", S.LEAVING),
+    (S.LAPSED, "abandon", S.LEAVING),
+    (S.PAID, "abandon", S.LEAVING),
+    (S.WAITING, "abandon", S.LEAVING),
+    (S.COMPLETED, "abandon", S.LEAVING),
+    (S.REJECTED, "abandon", S.LEAVING),
 ]
 
 
@@ -181,19 +196,43 @@ def test_leaving_says_why():
     flow = flow_in(S.REJECTED)
     flow.back()
     assert flow.exit is Exit.REJECTED
-    flow = flow_in(S.EDITING)
-    flow.countdown_over()
-    assert flow.exit is Exit.EXPIRED
-    flow = flow_in(S.PAYING)
-    flow.hold_expired()
+    flow = flow_in(S.LAPSED)
+    flow.back()
     assert flow.exit is Exit.EXPIRED
     for state in (S.PAID, S.WAITING, S.COMPLETED):
         flow = flow_in(state)
         flow.to_ticket()
         assert flow.exit is Exit.TICKET and flow.booking is not None
+    for state in (S.EDITING, S.LAPSED, S.PAID):
+        flow = flow_in(state)
+        flow.abandon()
+        assert flow.exit is Exit.ABANDONED
 
 
-def test_the_countdown_cannot_send_the_clerk_back_while_a_charge_is_decided_or_after():
+def test_a_hold_that_runs_out_keeps_the_sale_until_the_seats_are_held_again():
+    """Before: the countdown (or book() finding the hold gone) threw the form away. Now
+    the form stays, nothing can be paid, and holding the seats again gives it back."""
+    for lapse in ("countdown_over", "hold_expired"):
+        flow = flow_in(S.EDITING if lapse == "countdown_over" else S.PAYING)
+        EVENTS[lapse](flow)
+        assert flow.state is S.LAPSED and flow.lapsed and flow.exit is None
+        assert flow.editable and not flow.holding  # typed on, but no seats to lose
+        assert not flow.may("submit") and not flow.may("extend")  # hold again first
+        assert flow.reheld() is S.EDITING and flow.holding and flow.may("submit")
+
+
+def test_more_time_only_on_a_live_hold_the_clerk_is_editing():
+    assert [state for state in SaleState if flow_in(state).may("extend")] == [S.EDITING]
+
+
+def test_leaving_for_another_screen_never_hides_a_charge_being_decided():
+    for state in (S.PAYING, S.PENDING, S.LEAVING):
+        assert not flow_in(state).may("abandon"), state
+    assert flow_in(S.EDITING).holding and flow_in(S.PAYING).holding
+    assert not any(flow_in(state).holding for state in (S.LAPSED, *SOLD_STATES, S.LEAVING))
+
+
+def test_the_countdown_cannot_lapse_the_sale_while_a_charge_is_decided_or_after():
     for state in set(SaleState) - {S.EDITING}:
         assert not flow_in(state).may("countdown_over"), state
 
@@ -229,6 +268,7 @@ def test_a_pending_payment_found_complete_goes_straight_to_completed():
     ("state", "editable", "deciding", "paying", "sold"),
     [
         (S.EDITING, True, False, False, False),
+        (S.LAPSED, True, False, False, False),
         (S.PAYING, False, True, True, False),
         (S.PENDING, False, True, True, False),
         (S.PAID, False, False, True, True),
@@ -304,10 +344,22 @@ def test_ticket_types_and_the_order_seats_are_priced_in():
 class Office:
     """Just enough of ``BoxOfficeAPI`` for the sale's calls."""
 
-    def __init__(self, *, book: Any = None, watch: list[Any] | Exception = (), health=None):
-        self._book, self._watch, self._health = book, watch, health
+    def __init__(self, *, book: Any = None, watch: list[Any] | Exception = (), health=None,
+                 hold: Any = None):
+        self._book, self._watch, self._health, self._hold = book, watch, health, hold
+        self.held: list[tuple[str, list[str]]] = []
 
-    async def book(self, hold_id: str, **_: Any) -> Any:
+    async def extend_hold(self, hold_id: str) -> Any:
+        if isinstance(self._hold, Exception):
+            raise self._hold
+        return self._hold
+
+    async def hold(self, show_id: str, seats: list[str]) -> Any:
+        self.held.append((show_id, seats))
+        return await self.extend_hold("")
+
+    async def book(self, hold_id: str, **kwargs: Any) -> Any:
+        self.booked = kwargs
         if isinstance(self._book, Exception):
             raise self._book
         return self._book
@@ -344,6 +396,13 @@ async def test_book_reports_one_message(answer, kind):
     assert type(message) is kind
 
 
+async def test_book_hands_over_each_seats_type_as_chosen():
+    office = Office(book=booking("PAID"))
+    await sale.book(office, "hold", {"adult": 1, "youth": 1}, Cash(1), None,
+                    {"G6": "youth", "G7": "adult"})
+    assert office.booked["seat_types"] == {"G6": "youth", "G7": "adult"}
+
+
 async def test_settle_follows_a_pending_payment_until_it_is_decided():
     steps = [booking("PAYMENT_PENDING"), booking("PAID")]
     kinds = [type(m) for m in await collect(sale.await_decision(Office(watch=steps), "K7M2QX"))]
@@ -363,6 +422,21 @@ async def test_follow_reports_the_saga_until_it_rests():
     assert messages[-1].booking.status == "COMPLETED"
     lost = await collect(sale.follow(Office(watch=RuntimeError("x")), "K"))
     assert [type(m) for m in lost] == [sale.SaleWatchLost]
+
+
+async def test_more_time_and_holding_again_report_one_message():
+    hold = SimpleNamespace(id="hold_2", seats=("E5", "E6"))
+    renewed = await sale.extend(Office(hold=hold), "hold_1")
+    assert isinstance(renewed, sale.HoldRenewed) and renewed.hold is hold and not renewed.again
+    office = Office(hold=hold)
+    again = await sale.hold_again(office, "show", ("E5", "E6"))
+    assert isinstance(again, sale.HoldRenewed) and again.again
+    assert office.held == [("show", ["E5", "E6"])]  # the same seats, as a list
+    for error in (HoldExpired("gone"), HoldLimitReached("max"), SeatUnavailable("x", ["E5"])):
+        refused = await sale.extend(Office(hold=error), "hold_1")
+        assert isinstance(refused, sale.HoldRefused) and refused.error is error
+        refused = await sale.hold_again(Office(hold=error), "show", ("E5",))
+        assert isinstance(refused, sale.HoldRefused) and refused.again
 
 
 async def test_cinema_down_only_when_known_down():

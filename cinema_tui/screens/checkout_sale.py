@@ -1,11 +1,13 @@
 """The selling half of the checkout: pay, follow the sale to its ticket, or leave.
 
 ``CheckoutScreen`` (``checkout.py``) lays out the form and answers its keys; this base
-class sells. It keeps the sale in a ``SaleFlow`` (``cinema_tui.sale_flow``), the one
-place that says what may happen next, and never keeps flags of its own:
+class sells, and its mixin ``HoldKeeping`` (``checkout_hold.py``) keeps the hold. It
+keeps the sale in a ``SaleFlow`` (``cinema_tui.sale_flow``), the one place that says
+what may happen next, and never keeps flags of its own:
 
 * Ctrl+S (or Enter in the last field) submits the flow, locks the form and starts a
-  worker that calls ``book()`` (``sale_messages.book``); a second submit is refused
+  worker that calls ``book()`` with the clerk's seat -> type (``seat_types``), as
+  ``sale_messages.book`` does without it; a second submit is refused
   while one runs, which is what stops a double Enter from selling twice;
 * the workers only post messages (``SalePaid``, ``SaleFailed``, ``SalePending``,
   ``SaleUpdated``, ...); the handlers here move the flow and draw, in order;
@@ -13,16 +15,16 @@ place that says what may happen next, and never keeps flags of its own:
   the backend error's key (``sale_rules.field_of``), never from its wording;
 * once paid, the saga is followed live; if the cinema is down or slow the clerk may go
   on to the ticket, and if the cinema refuses the seats Esc goes back to the seat map;
-* the hold's countdown sends the clerk back only while the form is the clerk's.
+* a message about what was typed names the fields (and total) it is about, so it goes
+  when they change (``OrderSummary.say(..., about=...)``);
+* Esc goes back to the seat map keeping the hold (handed over as it is now); leaving
+  for another screen (F2-F5) is the mixin ``SaleLeaving`` (``checkout_leaving.py``).
 """
 
 from __future__ import annotations
 
-import math
-
 from textual import getters, on, work
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Button
 
 from backend.api import (
@@ -37,18 +39,20 @@ from backend.api import (
     PaymentUnavailable,
 )
 from cinema_tui import sale_messages as sale
-from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.sale_flow import Exit, SaleFlow, SaleState
 from cinema_tui.sale_rules import TYPE_ORDER, field_of, ordered_types
+from cinema_tui.screens.checkout_hold import HoldKeeping, key_label
+from cinema_tui.screens.checkout_leaving import SaleLeaving
 from cinema_tui.widgets.checkout_header import CheckoutHeader
 from cinema_tui.widgets.checkout_summary import OrderSummary
-from cinema_tui.widgets.checkout_tender import TenderForm
+from cinema_tui.widgets.checkout_tender import CARD_FIELDS, TenderForm
 from cinema_tui.widgets.checkout_tickets import TicketTypeChooser
 
-#: What the screen is dismissed with, for each way back (the ticket is not a dismiss).
+#: What the screen is dismissed with, for each way back (the ticket is not a dismiss,
+#: and leaving for another screen pops it with the rest of the sale).
 RESULTS: dict[Exit, str | None] = {
-    Exit.BACK: None, Exit.EXPIRED: "expired", Exit.REJECTED: "rejected",
+    Exit.BACK: None, Exit.EXPIRED: "expired", Exit.REJECTED: "rejected", Exit.ABANDONED: None,
 }
 
 #: After this long without the cinema's confirmation, the clerk may go on to the ticket.
@@ -58,11 +62,11 @@ CINEMA_PATIENCE_S = 3.0
 LAST_TICK_S = 0.6
 
 
-class SaleScreen(AppText, Screen[str | None]):
+class SaleScreen(SaleLeaving, HoldKeeping, Screen[str | None]):
     """Sells ``hold`` through the checkout's parts; see the module's docstring.
 
-    ``app`` is typed by ``AppText`` (``BoxOfficeApp``), ``office`` is the
-    ``BoxOfficeAPI``; the parts are typed getters."""
+    ``app`` is typed by ``AppText`` (``BoxOfficeApp``, through the mixins), ``office``
+    is the ``BoxOfficeAPI``; the parts are typed getters."""
 
     header = getters.query_one(CheckoutHeader)
     chooser = getters.query_one(TicketTypeChooser)
@@ -73,7 +77,9 @@ class SaleScreen(AppText, Screen[str | None]):
         super().__init__()
         self.hold = hold
         self.flow = SaleFlow()
-        self._countdown: Timer | None = None
+        #: The sale's total as priced on screen (None: it could not be priced).
+        self.total: int | None = None
+        self._start_keeping()
 
     @property
     def office(self) -> BoxOfficeAPI:
@@ -97,19 +103,15 @@ class SaleScreen(AppText, Screen[str | None]):
         """Ticket type -> count, the way ``book()`` wants it (no zero counts)."""
         return self.chooser.tickets(self.types)
 
-    # --- the hold's countdown, and leaving ---------------------------------------------------
+    def key_for(self, binding_id: str, default: str) -> str:
+        """The key bound to ``binding_id`` now (a keymap may have moved it), as a clerk
+        reads it in a sentence ("Ctrl+E"); ``default`` if it is not bound here."""
+        for key, active in self.active_bindings.items():
+            if active.binding.id == binding_id:
+                return key_label(key)
+        return default
 
-    def _tick(self) -> None:
-        if self.flow.sold:
-            self.header.show_sold()
-            return
-        now = self.office.clock.now()
-        remaining = max(0, math.ceil((self.hold.expires_at - now).total_seconds()))
-        self.header.show_remaining(remaining)
-        if remaining == 0 and self.flow.may("countdown_over"):
-            self.app.notify(self.tr("err.hold_expired"), severity="warning", timeout=8)
-            self.flow.countdown_over()
-            self._depart()
+    # --- leaving ---------------------------------------------------------------------------
 
     def _depart(self) -> None:
         """The flow is LEAVING: on to the ticket, or back with the flow's reason."""
@@ -121,6 +123,8 @@ class SaleScreen(AppText, Screen[str | None]):
                 self.app.show_ticket(self.flow.booking), name="show-ticket", exit_on_error=False
             )
         else:
+            if self.flow.exit is Exit.BACK:
+                self._hand_over_hold()
             self._dismiss(RESULTS[self.flow.exit or Exit.BACK])
 
     def _dismiss(self, result: str | None) -> None:
@@ -142,14 +146,6 @@ class SaleScreen(AppText, Screen[str | None]):
         elif self.flow.deciding:
             self._busy()
 
-    async def action_leave(self, action: str) -> None:
-        """F2/F3/F4 go where they always go, but not while a payment is being decided:
-        leaving then would hide the outcome of a charge from the clerk."""
-        if self.flow.deciding:
-            self._busy()
-            return
-        await self.app.run_action(action)
-
     @on(Button.Pressed, "#continue")
     def action_continue(self) -> None:
         if self.flow.may("to_ticket"):
@@ -169,22 +165,30 @@ class SaleScreen(AppText, Screen[str | None]):
         if self.flow.sold:
             self.action_continue()
             return
+        if self.flow.lapsed:  # nothing to sell until the seats are held again
+            self._say_not_held()
+            return
         if not self.flow.may("submit"):
             if self.flow.deciding:  # a second Enter must not sell the seats twice
                 self._busy()
             return
         tickets, payment, phone = self.tickets(), self.tender.payment(), self.tender.phone()
+        seat_types = self.chooser.chosen()
         self.flow.submit()
         self._lock(True)
         self.summary.start_progress()
         self.summary.say(self.tr("checkout.paying"))
-        self._book(tickets, payment, phone)
+        self._book(tickets, payment, phone, seat_types)
 
     @work(exclusive=True, exit_on_error=False, group="pay")
     async def _book(
-        self, tickets: dict[str, int], payment: Card | Cash, phone: str | None
+        self, tickets: dict[str, int], payment: Card | Cash, phone: str | None,
+        seat_types: dict[str, str],
     ) -> None:
-        self.post_message(await sale.book(self.office, self.hold.id, tickets, payment, phone))
+        """``sale.book`` with the clerk's seat -> type: paid, pending or failed, as a
+        message."""
+        self.post_message(await sale.book(self.office, self.hold.id, tickets, payment, phone,
+                                          seat_types))
 
     @on(sale.SaleFailed)
     def _failed(self, message: sale.SaleFailed) -> None:
@@ -193,16 +197,17 @@ class SaleScreen(AppText, Screen[str | None]):
         if self.flow.state is SaleState.PENDING:  # following a pending payment failed
             self.flow.failed()
             self._problem(exc)
-        elif isinstance(exc, HoldExpired):
+        elif isinstance(exc, HoldExpired):  # the form stays; Ctrl+E holds the seats again
+            progress.display = False
             progress.stop()
-            self.app.show_error(exc)
             self._lock(False)
             self.flow.hold_expired()
-            self._depart()
+            self._lapsed()
         elif isinstance(exc, PaymentDeclined):
             progress.fail("PaymentCaptured", exc.reason, exc.booking_id)
             self.flow.declined()
-            self._problem(exc, "#card-number" if self.tender.method == "card" else None)
+            card = self.tender.method == "card"
+            self._problem(exc, "#card-number" if card else None, CARD_FIELDS if card else ())
         elif isinstance(exc, PaymentUnavailable):
             progress.fail("PaymentCaptured", "unavailable", exc.booking_id)
             self.flow.unavailable()
@@ -211,16 +216,24 @@ class SaleScreen(AppText, Screen[str | None]):
             progress.display = False
             progress.stop()
             self.flow.invalid()
-            self._problem(exc, field_of(exc))
+            field_id = field_of(exc)
+            self._problem(
+                exc, field_id, (field_id.lstrip("#"),) if field_id else (),
+                self.total if exc.key == "cash.short" else None,
+            )
         else:
             progress.stop()
             self.flow.failed()
             self._problem(exc)
 
-    def _problem(self, exc: BaseException, field_id: str | None = None) -> None:
-        """Tell the clerk, give the form back, put the cursor where the fix goes."""
+    def _problem(
+        self, exc: BaseException, field_id: str | None = None, about: tuple[str, ...] = (),
+        total: int | None = None,
+    ) -> None:
+        """Tell the clerk, give the form back, put the cursor where the fix goes. The
+        message goes as soon as a field it is ``about`` (or the ``total``) changes."""
         self.app.show_error(exc)
-        self.summary.say(human_message(exc, self.lang), "error")
+        self.summary.say(human_message(exc, self.lang), "error", about=about, total=total)
         self._lock(False)
         if field_id is not None:
             self.tender.mark_invalid(field_id)
@@ -303,3 +316,4 @@ class SaleScreen(AppText, Screen[str | None]):
         self.summary.progress.stop()
         self.summary.say(self.tr("checkout.completed"), "ok")
         self.set_timer(LAST_TICK_S, self.action_continue)
+

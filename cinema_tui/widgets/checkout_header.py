@@ -1,7 +1,8 @@
 """What is being sold and for how long: the checkout's header bar and show summary.
 
 The header carries the hold's countdown because it is the one thing the clerk must not
-miss (it turns yellow in the last minute, red at zero, green once sold); the summary
+miss (it turns yellow in the last minute and names the key that gives more time, says
+"Not held" in red once the hold has run out, green once sold); the summary
 repeats show, time and seats so the clerk can read them back to the customer. Both only
 draw what the checkout tells them: the countdown's clock and what happens at zero
 belong to the sale.
@@ -32,13 +33,25 @@ class CheckoutHeader(AppText, Horizontal):
             f"{self.tr('app.title')} · {self.tr('checkout.heading')}"
         )
 
-    def show_remaining(self, seconds: int) -> None:
-        """``seconds`` left on the hold, as MM:SS."""
+    def show_remaining(self, seconds: int, extend_key: str = "") -> None:
+        """``seconds`` left on the hold, as MM:SS; in the last minute, with the key that
+        gives more time (``extend_key``, as bound)."""
         label = self.query_one("#hold-countdown", Static)
         minutes, secs = divmod(seconds, 60)
-        label.update(f"{self.tr('checkout.hold', time=f'{minutes:02d}:{secs:02d}')}")
-        label.set_class(0 < seconds <= 60, "-low")
+        time = f"{minutes:02d}:{secs:02d}"
+        low = 0 < seconds <= 60
+        if low and extend_key:
+            label.update(self.tr("checkout.hold_low", time=time, press=extend_key))
+        else:
+            label.update(self.tr("checkout.hold", time=time))
+        label.set_class(low, "-low")
         label.set_class(seconds == 0, "-over")
+
+    def show_lapsed(self) -> None:
+        """The hold ran out: the seats are no longer set aside for this sale."""
+        label = self.query_one("#hold-countdown", Static)
+        label.set_classes("-over")
+        label.update(self.tr("checkout.hold_lapsed"))
 
     def show_sold(self) -> None:
         """The hold has become a sale: the countdown no longer matters."""

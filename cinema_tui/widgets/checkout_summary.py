@@ -4,9 +4,16 @@ Price per seat (grouped by type when there are many seats), the total, the chang
 for cash, then Pay (or, once paid and the cinema is slow, Show ticket), a one-line
 message and the saga's progress. It draws what the checkout decides; it decides nothing,
 so the whole sale can be read in one place (``CheckoutScreen`` and ``SaleFlow``).
+
+A message about what was typed ("₩5,000 is not enough… total ₩14,000", a refused card)
+remembers the fields (and the total) it is about, and goes as soon as one of them
+changes (``forget``, ``total_changed``): a stale error next to a new total once
+let a clerk believe the sale was still wrong, or already right.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -25,6 +32,12 @@ SEAT_LINES = 5
 class OrderSummary(AppText, VerticalScroll, can_focus=False):
     """Breakdown, total, change, Pay / Show ticket, message and progress."""
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        #: The ids of the fields the message on show is about (empty: about none).
+        self.about: frozenset[str] = frozenset()
+        #: The total the message on show is about (None: it is not about the total).
+        self.about_total: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="breakdown-label", classes="section")
@@ -121,12 +134,31 @@ class OrderSummary(AppText, VerticalScroll, can_focus=False):
 
     # --- the sale -------------------------------------------------------------------------
 
-    def say(self, text: str, kind: str = "") -> None:
-        """The message line: ``kind`` is "error", "ok" or plain."""
+    def say(
+        self, text: str, kind: str = "", *, about: Iterable[str] = (),
+        total: int | None = None,
+    ) -> None:
+        """The message line: ``kind`` is "error", "ok" or plain. ``about``: the ids of the
+        fields it is about; ``total``: the total it is about (see ``field_changed``)."""
         label = self.query_one("#checkout-message", Static)
         label.set_class(kind == "error", "-error")
         label.set_class(kind == "ok", "-ok")
         label.update(text)
+        self.about = frozenset(about)
+        self.about_total = total
+
+    def forget(self, what: str | None) -> None:
+        """``what`` (a field's id) changed: a message about it is out of date."""
+        if what is not None and what in self.about:
+            self.clear_message()
+
+    def total_changed(self, total: int | None) -> None:
+        """The total was repriced: a message about another total is out of date."""
+        if self.about_total is not None and total != self.about_total:
+            self.clear_message()
+
+    def clear_message(self) -> None:
+        self.say(text="")
 
     def start_progress(self) -> None:
         """Paying: the progress appears and the column scrolls to it."""

@@ -2,7 +2,9 @@
 
 One widget owns the payment fields so that what they mean stays in one place: which
 method is chosen, the cash amount read from digits 0–9 only, the expiry's slash put in as
-it is typed, the quick cash buttons, and the ``Card``/``Cash`` handed to ``book()``.
+it is typed (``ExpiryInput``), the quick cash buttons, and the ``Card``/``Cash`` handed
+to ``book()``. Each field's label carries ``▸`` while the field has the focus
+(``mark_focus``), so a clerk on a monochrome terminal still sees where typing goes.
 The fields carry no validators: Textual's own validation (on blur) would only mark them
 valid, wiping the ``-invalid`` mark of a backend refusal that came back at once. The
 backend checks what was typed; ``mark_invalid`` shows where it found fault.
@@ -22,7 +24,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
 from backend.api import Card, Cash
 from cinema_tui.app_text import AppText
 from cinema_tui.sale_rules import digits_of
-from cinema_tui.widgets.payment_fields import CardNumberInput
+from cinema_tui.widgets.payment_fields import FOCUS_MARK, NO_MARK, CardNumberInput, ExpiryInput
 
 #: See the module's docstring: no Textual validation on these fields.
 NO_VALIDATION: tuple[str, ...] = ()
@@ -32,6 +34,47 @@ QUICK_BUTTONS = ("cash-exact", "cash-round-1", "cash-round-2")
 
 #: The fields where Enter pays (the last one of each method).
 PAY_ON_ENTER = ("cash-tendered", "card-cvc")
+
+#: The fields of each method (what switching method hides, what a refusal is about).
+CARD_FIELDS = ("card-number", "card-expiry", "card-cvc")
+CASH_FIELDS = ("cash-tendered",)
+
+#: The keys the labels name, unless the checkout says otherwise (a remapped key).
+DEFAULT_KEYS = {"cash": "F6", "card": "F7", "exact": "F9", "round_up": "F10"}
+
+#: Each label and the widget it names (whose focus it shows), with its text's key.
+LABELS = (
+    ("phone-label", "phone", "checkout.phone"),
+    ("tendered-label", "cash-tendered", "checkout.tendered"),
+    ("card-number-label", "card-number", "checkout.card_number"),
+    ("card-expiry-label", "card-expiry", "checkout.expiry"),
+    ("cvc-label", "card-cvc", "checkout.cvc"),
+)
+
+
+class MethodButton(RadioButton):
+    """A method's radio button whose dot is there only when it is chosen: on a
+    monochrome screen both buttons would otherwise read "●", told apart by colour alone."""
+
+    @property  # type: ignore[override]
+    def BUTTON_INNER(self) -> str:  # Textual's name for the glyph
+        return "●" if self.value else " "
+
+
+class MethodChoice(RadioSet):
+    """The radio set of the methods, which a key can also set at once (``choose``).
+
+    Set from a key, a button's value would reach the set as a message, queued behind the
+    keys typed after it; two quick F-keys (F6 then F7) then had the set's catching up
+    undo the second. ``choose`` sets both buttons and the set's own idea of which is
+    pressed in one go, without messages: the form already knows the method."""
+
+    def choose(self, button_id: str) -> None:
+        with self.prevent(RadioButton.Changed):
+            for button in self.query(RadioButton):
+                button.value = button.id == button_id
+                if button.value:
+                    self._pressed_button = button
 
 
 class TenderForm(AppText, VerticalGroup):
@@ -47,6 +90,10 @@ class TenderForm(AppText, VerticalGroup):
         super().__init__(id=id)
         self.method = "card"
         self._quick: dict[str, int] = {}
+        #: The id of the field whose label shows the focus mark (None: none of ours).
+        self.focused_id: str | None = None
+        #: The keys named in the labels, as bound now (the checkout passes them in).
+        self.keys = dict(DEFAULT_KEYS)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field"):
@@ -56,9 +103,11 @@ class TenderForm(AppText, VerticalGroup):
                 validate_on=NO_VALIDATION,
             )
         yield Static("", id="method-label", classes="section")
-        with RadioSet(id="pay-method", compact=True):
-            yield RadioButton("", id="pay-card", value=True)
-            yield RadioButton("", id="pay-cash")
+        with Horizontal(id="method-row"):
+            yield Static(NO_MARK, id="method-mark")
+            with MethodChoice(id="pay-method", compact=True):
+                yield MethodButton("", id="pay-card", value=True)
+                yield MethodButton("", id="pay-cash")
         with Vertical(id="cash-panel"):
             with Horizontal(classes="field"):
                 yield Label("", id="tendered-label")
@@ -79,7 +128,7 @@ class TenderForm(AppText, VerticalGroup):
                 )
             with Horizontal(classes="field"):
                 yield Label("", id="card-expiry-label")
-                yield Input(
+                yield ExpiryInput(
                     id="card-expiry", compact=True, max_length=7, restrict=r"[0-9/]*",
                     validate_on=NO_VALIDATION, placeholder="MM/YY",
                 )
@@ -94,20 +143,18 @@ class TenderForm(AppText, VerticalGroup):
     def on_mount(self) -> None:
         self._show_method()
 
-    def relabel(self) -> None:
-        """(Re)write every label; values typed and the method chosen are untouched."""
+    def relabel(self, keys: dict[str, str] | None = None) -> None:
+        """(Re)write every label; values typed and the method chosen are untouched.
+
+        ``keys`` are the keys named in the labels as bound now (see ``DEFAULT_KEYS``)."""
+        if keys:
+            self.keys.update(keys)
         t = self.tr
-        for selector, key in (
-            ("#phone-label", "checkout.phone"), ("#tendered-label", "checkout.tendered"),
-            ("#card-number-label", "checkout.card_number"),
-            ("#card-expiry-label", "checkout.expiry"), ("#cvc-label", "checkout.cvc"),
-        ):
-            self.query_one(selector, Label).update(t(key))
-        for selector, key in (
-            ("#method-label", "checkout.method"), ("#quick-hint", "checkout.quick_hint"),
-            ("#card-hint", "checkout.test_cards"),
-        ):
-            self.query_one(selector, Static).update(t(key))
+        self._mark_labels()
+        self.query_one("#quick-hint", Static).update(
+            t("checkout.quick_hint", exact=self.keys["exact"], round_up=self.keys["round_up"])
+        )
+        self.query_one("#card-hint", Static).update(t("checkout.test_cards"))
         self.field("#phone").placeholder = t("checkout.phone_hint")
         self.field("#cash-tendered").placeholder = t("checkout.tendered_hint")
         self.query_one("#pay-card", RadioButton).label = t("checkout.card")
@@ -134,6 +181,38 @@ class TenderForm(AppText, VerticalGroup):
             self.field("#card-cvc").value,
         )
 
+    def typed_payment(self) -> tuple[bool, bool]:
+        """(card details typed, cash amount typed): what leaving would throw away."""
+        card = any(self.field(f"#{name}").value for name in CARD_FIELDS)
+        return card, bool(self.field("#cash-tendered").value)
+
+    def forget_card_secrets(self) -> None:
+        """The hold ran out: the card number and CVC are not kept on screen any longer
+        than the sale they were typed for (the expiry, phone and cash stay)."""
+        for selector in ("#card-number", "#card-cvc"):
+            self.field(selector).clear()
+
+    # --- where the focus is ---------------------------------------------------------------
+
+    def mark_focus(self, widget_id: str | None) -> None:
+        """Put ``▸`` on the label of the focused field (or of the method's radio set)."""
+        if widget_id != self.focused_id:
+            self.focused_id = widget_id
+            self._mark_labels()
+
+    def _mark_labels(self) -> None:
+        t = self.tr
+
+        def mark(widget_id: str) -> str:
+            return FOCUS_MARK if widget_id == self.focused_id else NO_MARK
+
+        for label_id, widget_id, key in LABELS:
+            self.query_one(f"#{label_id}", Label).update(mark(widget_id) + t(key))
+        self.query_one("#method-mark", Static).update(mark("pay-method"))
+        self.query_one("#method-label", Static).update(
+            t("checkout.method", cash=self.keys["cash"], card=self.keys["card"])
+        )
+
     def mark_invalid(self, selector: str) -> None:
         """The backend refused this field: mark it and put the cursor there.
 
@@ -150,12 +229,15 @@ class TenderForm(AppText, VerticalGroup):
     # --- the method -----------------------------------------------------------------------
 
     def choose(self, method: str) -> None:
-        """F5/F6: switch to cash or card and put the cursor in its first field."""
-        button = self.query_one("#pay-cash" if method == "cash" else "#pay-card", RadioButton)
-        button.value = True
+        """F6/F7: switch to cash or card and put the cursor in its first field.
+
+        The focus moves now, not after a refresh (``Widget.focus`` waits for the app's
+        queue, behind keys typed after the F-key): the digits that follow go to the
+        field just chosen."""
+        self.query_one(MethodChoice).choose("pay-cash" if method == "cash" else "pay-card")
         self.method = method
         self._show_method()
-        self.field("#cash-tendered" if method == "cash" else "#card-number").focus()
+        self.screen.set_focus(self.field("#cash-tendered" if method == "cash" else "#card-number"))
 
     def _show_method(self) -> None:
         self.query_one("#cash-panel").display = self.method == "cash"
@@ -192,18 +274,16 @@ class TenderForm(AppText, VerticalGroup):
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
+        """A field changed (it bubbles on to the checkout, which forgets a message about
+        it): it is no longer the one the backend refused."""
         event.input.remove_class("-invalid")
         if event.input.id == "cash-tendered":
             self.post_message(self.Changed())
-        elif event.input.id == "card-expiry":
-            value = event.value
-            # 1230 → 12/30 as it is typed
-            if "/" not in value and len(value) >= 3 and value.isascii() and value.isdigit():
-                event.input.value = f"{value[:2]}/{value[2:]}"
-                event.input.cursor_position = len(event.input.value)
 
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the last field of a method pays. (Enter in the other fields moves on
+        before it reaches them: the checkout's priority ``next_field`` binding.)"""
         event.stop()
         if event.input.id in PAY_ON_ENTER:
             self.post_message(self.Submitted())

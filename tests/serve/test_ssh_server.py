@@ -55,8 +55,8 @@ def sell_two_seats_for_cash(terminal: Terminal) -> str:
     terminal.keys("2")
     terminal.wait_for("Held for")
     terminal.keys("Enter")
-    terminal.wait_for("F5 cash")
-    terminal.keys("F5", "F7", "C-s")
+    terminal.wait_for("F6 cash")
+    terminal.keys("F6", "F9", "C-s")
     screen = terminal.wait_for(CODE, timeout=60)
     return CODE.search(screen).group(1).replace(" ", "")  # type: ignore[union-attr]
 
@@ -93,8 +93,8 @@ def test_window_size_changes_reach_the_app(ssh_server, clerk_key, terminals, tmp
     terminal = terminals()
     open_session(terminal, server.port, clerk_key, tmp_path)
 
-    def footer_end() -> int:  # the footer's "^p palette" sits at the app's right edge
-        line = next(line for line in terminal.screen().splitlines() if "palette" in line)
+    def footer_end() -> int:  # the footer's palette key "^p" sits at the app's right edge
+        line = next(line for line in terminal.screen().splitlines() if "^p" in line)
         return len(line.rstrip())
 
     assert footer_end() <= 80

@@ -162,8 +162,8 @@ def test_a_clerk_opens_the_link_and_sells_a_ticket_with_the_keyboard(
     screen.keys("2")  # the best two seats
     screen.wait_for("Held for")
     screen.keys("Enter")  # checkout
-    screen.wait_for("F5 cash")
-    screen.keys("F5", "F7", "Control+s")  # cash, exact amount, confirm
+    screen.wait_for("F6 cash")
+    screen.keys("F6", "F9", "Control+s")  # cash, exact amount, confirm
     shown = screen.wait_for("Booking code")
     screen.until_still()
     page.screenshot(path=str(tmp_path / "sold.png"))

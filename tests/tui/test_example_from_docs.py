@@ -69,7 +69,7 @@ async def test_sell_two_seats_then_cancel_them(make_app):
         # --- checkout: pay by card ---------------------------------------------------------
         await wait_for(pilot, lambda: isinstance(app.screen, CheckoutScreen))
         assert ", ".join(seats) in text(app, "#checkout-summary")
-        await pilot.press("f6")  # card (the same as choosing #pay-card); focuses #card-number
+        await pilot.press("f7")  # card (the same as choosing #pay-card); focuses #card-number
         for field, typed, value in (
             ("#card-number", "4242424242424242", "4242424242424242"),
             ("#card-expiry", "1230", "12/30"),  # the slash is put in as it is typed
