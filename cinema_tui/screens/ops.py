@@ -6,7 +6,9 @@ gateway's operational views and the screen shows them:
 * ``#ops-services``: each service's state, readiness, mailbox depth, messages handled,
   restarts, undelivered mail and last error. The cursor picks the service the fault keys
   act on: ``s`` stop, ``g`` start ("go"), ``k`` crash ("kill": the supervisor restarts
-  it), ``R`` rolling restart. Enter shows the row's whole last error.
+  it), ``R`` rolling restart; the three that cost sales ask first. Enter shows the row's
+  whole last error. The cursors stay where the operator left them, across refreshes, a
+  language switch and leaving Ops and coming back (``remembered_cursors``).
 * ``#ops-breaker``: the payment circuit breaker (state, failure and slow-call rates,
   calls in its window, refused calls, next trial) and its last transitions; ``b`` resets
   it.
@@ -18,9 +20,9 @@ gateway's operational views and the screen shows them:
 * ``#ops-dead-letters``: messages a service gave up on; Enter or ``r`` retries the one
   under the cursor (after its cause was fixed).
 
-The keys' actions are in ``ops_levers.py``; this module reads the snapshot and draws the
-four panels (a little past 400 lines: each panel's drawing is short, and they belong
-together). Each action answers in ``#ops-message``. Nothing here may crash the app while faults are
+The keys' actions are in ``ops_levers.py`` and the payment panels' drawing (breaker,
+pool, simulator) in ``ops_panels.py``; this module reads the snapshot and draws the
+services and dead letters. Each action answers in ``#ops-message``. Nothing here may crash the app while faults are
 being injected: every backend call is guarded and its failure becomes text. Actions run
 as app workers, so leaving the screen never cancels a stop or a restart half-way.
 """
@@ -28,10 +30,11 @@ as app workers, so leaving the screen never cancels a stop or a restart half-way
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, ClassVar
+from weakref import WeakKeyDictionary
 
 from rich.text import Text
 from textual import on, work
@@ -48,18 +51,16 @@ from cinema_tui.errors import human_message
 from cinema_tui.format import fit
 from cinema_tui.messages import LanguageChanged
 from cinema_tui.screens.ops_levers import OpsLevers
+from cinema_tui.screens.ops_panels import OpsPanels, resample
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.status_line import SYMBOLS, ServiceStatusLine
 
 #: Refresh period of the screen (s) and how long one read may take before it is reported.
 REFRESH_S = 0.5
 READ_TIMEOUT_S = 3.0
-#: The pool chart: this many bars, one per ``CHART_STEP_S`` seconds.
-CHART_SAMPLES = 60
-CHART_STEP_S = 1.0
 #: ``f`` walks these payment failure rates.
 TRANSITIONS_SHOWN = 3
-#: Columns (key, header, width): at most 79 cells with cell padding, at 80 columns.
+#: Columns (key, header, width): at most 79 cells with cell padding, at 80 columns (77).
 SERVICE_COLUMNS = (
     ("service", "ops.col.service", 11),
     ("state", "ops.col.state", 10),
@@ -67,7 +68,7 @@ SERVICE_COLUMNS = (
     ("mailbox", "ops.col.mailbox", 4),
     ("handled", "ops.col.handled", 6),
     ("restarts", "ops.col.restarts", 3),
-    ("pending", "ops.col.pending", 4),
+    ("pending", "ops.col.pending", 6),
     ("error", "ops.col.error", 17),
 )
 LETTER_COLUMNS = (
@@ -77,36 +78,20 @@ LETTER_COLUMNS = (
     ("error", "ops.col.error", 22),
     ("attempts", "ops.col.attempts", 4),
 )
-BREAKER_STYLE = {"closed": "green", "open": "bold red", "half_open": "yellow"}
+#: The tables whose cursor row is remembered.
+CURSOR_TABLES = ("#ops-services", "#ops-dead-letters")
+#: Each running app's Ops cursors (table -> row key). F5 makes a new ``OpsScreen`` every
+#: time, so the row the operator was on is kept here, per app (an SSH server runs many);
+#: weak, so a finished session's app is not kept alive by it.
+_CURSORS: WeakKeyDictionary[Any, dict[str, str]] = WeakKeyDictionary()
 
 
-def resample(
-    history: Sequence[tuple[float, int]],
-    now: float,
-    samples: int = CHART_SAMPLES,
-    step: float = CHART_STEP_S,
-) -> list[int]:
-    """The size at each of ``samples`` moments ``step`` apart, ending ``now``.
-
-    ``history`` holds (monotonic time, new size) at each change, oldest first; before its
-    first entry the first size is assumed.
-    """
-    if not history:
-        return []
-    now = max(now, history[-1][0])
-    out: list[int] = []
-    i = 0
-    size = history[0][1]
-    for n in range(samples):
-        t = now - (samples - 1 - n) * step
-        while i < len(history) and history[i][0] <= t:
-            size = history[i][1]
-            i += 1
-        out.append(size)
-    return out
+def remembered_cursors(app: Any) -> dict[str, str]:
+    """The row key each Ops table's cursor was last on in ``app`` (empty at first)."""
+    return _CURSORS.setdefault(app, {})
 
 
-class OpsScreen(OpsLevers, AppText, Screen[None]):
+class OpsScreen(OpsPanels, OpsLevers, AppText, Screen[None]):
     """Services, breaker, pool, dead letters, and the fault keys."""
 
     CSS_PATH = Path(__file__).with_name("ops.tcss")
@@ -176,8 +161,23 @@ class OpsScreen(OpsLevers, AppText, Screen[None]):
         if self._message is None:
             self.say("ops.msg.ready")
         self._render_all()
+        self._restore_cursors(dict(remembered_cursors(self.app)))
         self.set_interval(REFRESH_S, self._tick)
         self.poll()
+
+    def _restore_cursors(self, cursors: dict[str, str | None]) -> None:
+        """Put each table's cursor back on the row it was on, if that row is still there."""
+        for selector, key in cursors.items():
+            table = self.query_one(selector, DataTable)
+            if key is not None and key in table.rows:
+                table.move_cursor(row=table.get_row_index(key))
+
+    @on(DataTable.RowHighlighted)
+    def _remember_cursor(self, event: DataTable.RowHighlighted) -> None:
+        """Every move of a cursor is remembered for the next visit to Ops."""
+        table_id = event.data_table.id
+        if event.row_key.value is not None and f"#{table_id}" in CURSOR_TABLES:
+            remembered_cursors(self.app)[f"#{table_id}"] = event.row_key.value
 
     def _columns(self) -> None:
         for selector, columns in (
@@ -289,67 +289,6 @@ class OpsScreen(OpsLevers, AppText, Screen[None]):
             text.append("  " + self.tr("ops.unavailable", error=self.health_error), style="red")
         title.update(text)
 
-    def _render_breaker(self) -> None:
-        widget = self.query_one("#ops-breaker", Static)
-        text = Text(self.tr("ops.breaker"), style="bold")
-        text.append("\n")
-        b = self.breaker
-        if b is None:
-            text.append(self.tr("ops.unavailable", error=self.breaker_error or "…"), style="red")
-            widget.update(text)
-            return
-        state = b.state.value
-        text.append("● ", style=BREAKER_STYLE.get(state, ""))
-        text.append(self.tr(f"ops.breaker.{state}"), style=BREAKER_STYLE.get(state, ""))
-        text.append("\n")
-        text.append(self.tr(
-            "ops.breaker.rates", fail=round(b.failure_rate * 100),
-            slow=round(b.slow_call_rate * 100), calls=b.calls,
-        ))
-        text.append("\n")
-        trial = (
-            self.tr("ops.breaker.trial_in", s=max(1, round(b.next_trial_in)))
-            if state == "open" and b.next_trial_in is not None else "—"
-        )
-        text.append(self.tr("ops.breaker.refused", refused=b.refused, trial=trial))
-        if not self.transitions:
-            text.append("\n")
-            text.append(self.tr("ops.breaker.none"), style="dim")
-        for at, tr in self.transitions:
-            text.append("\n")
-            text.append(f"{at} ", style="dim")
-            text.append(self.tr(f"ops.breaker.{tr.old.value}").split(" ")[0],
-                        style=BREAKER_STYLE.get(tr.old.value, ""))
-            text.append("→")
-            text.append(self.tr(f"ops.breaker.{tr.new.value}").split(" ")[0],
-                        style=BREAKER_STYLE.get(tr.new.value, ""))
-        widget.update(text)
-
-    def _render_pool(self) -> None:
-        p = self.pool
-        pool_text = (
-            Text(self.tr("ops.pool", size=p.size, min=p.min_size, max=p.max_size, busy=p.busy,
-                         waiting=p.waiting))
-            if p is not None
-            else Text(self.tr("ops.unavailable", error=self.pool_error or "…"), style="red")
-        )
-        self.query_one("#ops-pool", Static).update(pool_text)
-        chart = self.query_one("#ops-pool-chart", Sparkline)
-        if chart.data != self.chart:
-            chart.data = list(self.chart)
-        span = (
-            self.tr("ops.pool.range", low=min(self.chart), high=max(self.chart))
-            if self.chart else ""
-        )
-        self.query_one("#ops-pool-range", Static).update(Text(span, style="dim"))
-        k = self.knobs
-        knobs = (
-            Text(self.tr("ops.knobs", latency=round(k["latency_ms"]),
-                         failure=round(k["failure_rate"] * 100), capacity=k["capacity"]))
-            if k is not None else Text("")
-        )
-        self.query_one("#ops-knobs", Static).update(knobs)
-
     def _render_letters(self) -> None:
         title = Text(
             self.tr("ops.dead", n=len(self.letters)) if self.letters else self.tr("ops.dead.none")
@@ -441,15 +380,12 @@ class OpsScreen(OpsLevers, AppText, Screen[None]):
         focused = self.focused.id if self.focused else None
         cursors = {
             selector: self._selected_key(self.query_one(selector, DataTable))
-            for selector in ("#ops-services", "#ops-dead-letters")
+            for selector in CURSOR_TABLES
         }
         await self.recompose()
         self._columns()
         self._render_all()
-        for selector, key in cursors.items():
-            table = self.query_one(selector, DataTable)
-            if key is not None and key in table.rows:
-                table.move_cursor(row=table.get_row_index(key))
+        self._restore_cursors(cursors)
         self._show_message()
         try:
             self.query_one(f"#{focused or 'ops-services'}").focus()

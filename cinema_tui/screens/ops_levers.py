@@ -5,6 +5,14 @@ Kept apart from ``ops.py`` (which reads and draws) because acting is a job of it
 each lever runs as an app worker (leaving the screen never cancels a stop half-way),
 one per service at a time, and answers on the screen's message line; a failure becomes
 words there, never a crash.
+
+A lever that stops selling or may lose work in progress (stop, crash, rolling restart
+of a running service) asks first with ``ConfirmScreen``, whose "No" has the focus: one
+stray key on the Ops screen must never stop every sale. The question says what the
+box office loses, in the manager's words, and how to undo it. Levers that only bring
+things back (start, reset the breaker, retry a dead letter) or turn the demo payment
+simulator's knobs (a declined or slow payment keeps its seats and charges nothing) act
+at once.
 """
 
 from __future__ import annotations
@@ -16,11 +24,29 @@ from typing import Any
 from textual.widgets import DataTable
 
 from backend.api import SERVICE_NAMES, BoxOfficeAPI
+from cinema_tui.screens.confirm import ConfirmScreen
 
 #: The failure rates ``f`` cycles through.
 FAILURE_STEPS = (0.0, 0.1, 0.5)
 #: How much ``+``/``-`` change the payment latency.
 LATENCY_STEP_MS = 100
+#: The states of a service in which a lever does harm (stops selling, or may lose work in
+#: progress), so it asks first; in any other state the lever only says why it does nothing.
+HARMFUL_IN = {
+    "stop": frozenset({"ready", "starting", "restarting"}),
+    "crash": frozenset({"ready"}),
+    "restart": frozenset({"ready"}),
+}
+#: Stopping costs each service's part of a sale: the question says which.
+STOP_QUESTIONS = {
+    "reservation": "ops.ask.stop_reservation",
+    "payment": "ops.ask.stop_payment",
+    "cinema": "ops.ask.stop_cinema",
+    "information": "ops.ask.stop_information",
+}
+QUESTIONS = {"crash": "ops.ask.crash", "restart": "ops.ask.restart"}
+TITLES = {"stop": "ops.ask.title_stop", "crash": "ops.ask.title_crash",
+          "restart": "ops.ask.title_restart"}
 
 
 def next_failure_rate(current: float) -> float:
@@ -44,6 +70,8 @@ class OpsLevers:
     say: Any
     say_error: Any
     poll: Any
+    tr: Any
+    service_name: Any
     _selected_key: Any
 
     def selected_service(self) -> str | None:
@@ -77,15 +105,46 @@ class OpsLevers:
 
         self.app.run_worker(run(), name="ops-action", group="ops-action", exit_on_error=False)
 
-    def _service_action(self, run: Callable[[Any, str, str], Awaitable[None]]) -> None:
-        """Run ``run(office, service, its state now)`` for the service under the cursor."""
+    def _service_lever(self, lever: str, run: Callable[[Any, str, str], Awaitable[None]]) -> None:
+        """Pull ``lever`` (``run(office, service, its state now)``) on the service under the
+        cursor: asked first if, as far as the screen knows, it would do harm; at once if it
+        would only say why it does nothing (already stopped, not running)."""
         name = self.selected_service()
         if name is None:
             return
+        known = self.health.get(name)
+        if known is None or known.state in HARMFUL_IN[lever]:
+            self._ask(lever, name, run)
+        else:
+            self._pull(lever, name, run, confirmed=False)
+
+    def _ask(self, lever: str, name: str, run: Callable[[Any, str, str], Awaitable[None]]) -> None:
+        """The confirmation; "No" (the default, Enter, ``n``, Escape) leaves all as it was."""
+        if not (self.is_attached and self.is_current):
+            return  # the operator has left Ops: nothing was agreed to
+
+        def question() -> str:
+            key = STOP_QUESTIONS[name] if lever == "stop" else QUESTIONS[lever]
+            return self.tr(key, service=self.service_name(name))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._pull(lever, name, run, confirmed=True)
+            else:
+                self.say("ops.msg.kept", service=name)
+
+        self.app.push_screen(ConfirmScreen(question, title=self.tr(TITLES[lever])), answered)
+
+    def _pull(self, lever: str, name: str, run: Callable[[Any, str, str], Awaitable[None]],
+              *, confirmed: bool) -> None:
         office: BoxOfficeAPI = self.app.office
 
         async def job() -> None:
-            await run(office, name, (await office.health())[name].state)
+            state = (await office.health())[name].state
+            if not confirmed and state in HARMFUL_IN[lever]:
+                self._ask(lever, name, run)  # it came back since the screen looked: ask
+                return
+            await run(office, name, state)
 
         self._act(job, name)
 
@@ -98,9 +157,14 @@ class OpsLevers:
             await office.stop_service(name)
             self.say("ops.msg.stopped", service=name)
 
-        self._service_action(run)
+        self._service_lever("stop", run)
 
     def action_start(self) -> None:
+        """Starting only brings selling back: never asked."""
+        name = self.selected_service()
+        if name is None:
+            return
+
         async def run(office: Any, name: str, state: str) -> None:
             if state == "ready":
                 self.say("ops.msg.already_running", service=name)
@@ -109,7 +173,7 @@ class OpsLevers:
             await office.start_service(name)
             self.say("ops.msg.started", service=name)
 
-        self._service_action(run)
+        self._pull("start", name, run, confirmed=True)
 
     def action_crash(self) -> None:
         async def run(office: Any, name: str, state: str) -> None:
@@ -119,7 +183,7 @@ class OpsLevers:
             office.crash_service(name)
             self.say("ops.msg.crashed", service=name)
 
-        self._service_action(run)
+        self._service_lever("crash", run)
 
     def action_restart(self) -> None:
         async def run(office: Any, name: str, state: str) -> None:
@@ -130,7 +194,7 @@ class OpsLevers:
             await office.restart_service(name)
             self.say("ops.msg.restarted", service=name)
 
-        self._service_action(run)
+        self._service_lever("restart", run)
 
     def action_latency(self, direction: int) -> None:
         office = self.app.office

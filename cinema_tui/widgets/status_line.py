@@ -3,6 +3,13 @@
 It asks the gateway for health every second in a worker; the symbol tells the state
 without colour (● running, ○ stopped, ◐ starting/restarting, ✖ failed) and the colour
 repeats it for those who can see it.
+
+A service that is stopped or has failed does not come back by itself, and every sale
+that needs it fails meanwhile: the line puts it first, says it was stopped by an
+operator (``stopped`` only comes from ``stop_service``; a crash is ``restarting``, and
+one the supervisor gave up on is ``failed``) and how to start it again (F5 Ops, ``g``),
+on every screen. When that does not fit the width, the running services are summed up
+in two words; anything still too long ends in "…".
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ SYMBOLS = {
     "restarting": ("◐", "yellow"),
     "failed": ("✖", "bold red"),
 }
+#: States a service stays in until an operator starts it again.
+NEEDS_OPERATOR = ("stopped", "failed")
 
 
 class ServiceStatusLine(AppText, Static):
@@ -55,15 +64,58 @@ class ServiceStatusLine(AppText, Static):
                     timeout=30,
                 )
 
+    def on_resize(self) -> None:
+        self.update(self.render_health(), layout=False)  # what fits depends on the width
+
     def render_health(self) -> Text:
+        """The whole line, shortened to the widget's width (unknown before layout)."""
+        width = self.content_size.width
+        text = self._line(compact=False)
+        if width and text.cell_len > width:
+            text = self._line(compact=True)
+            text.truncate(width, overflow="ellipsis")
+        return text
+
+    def _state(self, name: str) -> str:
+        h = self.health.get(name)
+        return h.state if h else "starting"
+
+    def _line(self, *, compact: bool) -> Text:
         text = Text()
         t = self.app.t
-        for name in SERVICE_NAMES:
-            h = self.health.get(name)
-            state = h.state if h else "starting"
-            symbol, colour = SYMBOLS.get(state, ("?", "white"))
+
+        def gap() -> None:
             if text:
                 text.append("  ")
+
+        down = [name for name in SERVICE_NAMES if self._state(name) in NEEDS_OPERATOR]
+        stopped = [name for name in down if self._state(name) == "stopped"]
+        if stopped:
+            symbol, colour = SYMBOLS["stopped"]
+            names = ", ".join(t(f"service.{name}") for name in stopped)
+            text.append(f"{symbol} {t('status.stopped_by_operator', service=names)}",
+                        style=colour)
+        for name in down:
+            if name not in stopped:
+                gap()
+                symbol, colour = SYMBOLS["failed"]
+                text.append(f"{symbol} {t(f'service.{name}')} {t('state.failed')}",
+                            style=colour)
+        if down:
+            hint = "status.start_hint" if len(down) == 1 else "status.start_hint_many"
+            text.append(f" {t(hint)}", style="bold")
+        running = [name for name in SERVICE_NAMES if name not in down]
+        if compact and down and all(self._state(name) == "ready" for name in running):
+            gap()
+            symbol, colour = SYMBOLS["ready"]
+            text.append(f"{symbol} ", style=colour)
+            text.append(t("status.others_running"))
+            running = []
+        for name in running:
+            h = self.health.get(name)
+            state = self._state(name)
+            symbol, colour = SYMBOLS.get(state, ("?", "white"))
+            gap()
             text.append(f"{symbol} ", style=colour)
             text.append(t(f"service.{name}"))
             if state != "ready":

@@ -10,8 +10,10 @@ import pytest
 from textual.widgets import DataTable, Sparkline
 
 from backend import Cash
-from cinema_tui.screens.ops import OpsScreen, resample
+from cinema_tui.screens.confirm import ConfirmScreen
+from cinema_tui.screens.ops import OpsScreen
 from cinema_tui.screens.ops_levers import next_failure_rate
+from cinema_tui.screens.ops_panels import resample
 from tests.conftest import tomorrow_show
 from tests.tui.conftest import started, wait_for
 
@@ -46,6 +48,14 @@ async def open_ops(pilot) -> OpsScreen:
     return app.screen  # type: ignore[return-value]
 
 
+async def pull(pilot, key: str) -> None:
+    """Press a lever that asks first, and answer yes to its question."""
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+    await pilot.press("y")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, OpsScreen))
+
+
 async def select_service(pilot, name: str) -> None:
     table = pilot.app.screen.query_one("#ops-services", DataTable)
     table.focus()
@@ -66,14 +76,19 @@ async def test_f5_opens_ops_and_escape_goes_back(make_app):
         await wait_for(pilot, lambda: len(screen.query_one("#ops-pool-chart", Sparkline).data
                                           or []) == 60)
         assert "No dead letters" in text(app, "#ops-dead-title")
-        titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert "Ops: services, breaker, faults (F5)" in titles
+        commands = [(c.title, c.help) for c in app.get_system_commands(app.screen)]
+        assert ("Ops: services, breaker, faults", "F5 · Everywhere") in commands
         await pilot.press("f1")  # help lists the Ops keys
         await wait_for(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
         help_table = app.screen.query_one("#help-keys", DataTable)
-        rows = {tuple(str(c) for c in help_table.get_row_at(i))
-                for i in range(help_table.row_count)}
-        assert ("f5", "Ops", "Everywhere") in rows
+        rows, place = set(), ""
+        for i in range(help_table.row_count):  # (key, action) rows under a place's heading
+            key, action = (str(c) for c in help_table.get_row_at(i))
+            if action:
+                rows.add((key, action, place))
+            else:
+                place = key
+        assert ("F5", "Ops: services, breaker, faults", "Everywhere") in rows
         assert {("s", "Stop", "Ops"), ("R", "Restart", "Ops"), ("r", "Retry", "Ops")} <= rows
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, OpsScreen))
@@ -86,7 +101,8 @@ async def test_leaving_the_screen_does_not_cancel_an_action(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ops(pilot)
         await select_service(pilot, "cinema")
-        await pilot.press("s", "escape")
+        await pull(pilot, "s")
+        await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, OpsScreen))
         await wait_for(pilot, lambda: not app.office.runtime.cinema.ready)
         await app.workers.wait_for_complete([w for w in app.workers if w.group == "ops-action"])
@@ -101,13 +117,14 @@ async def test_stop_and_start_the_cinema_with_keys(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ops(pilot)
         await select_service(pilot, "cinema")
-        await pilot.press("s")
+        await pull(pilot, "s")
         await wait_for(pilot, lambda: "stopped" in row(app, "cinema"))
         assert "Cinema stopped" in text(app, "#ops-message")
         assert (await app.office.health())["cinema"].state == "stopped"
         assert "running" in row(app, "reservation")  # only the chosen one
-        await pilot.press("s")  # again: said, nothing breaks
+        await pilot.press("s")  # again: nothing to lose, so not asked; said, nothing breaks
         await wait_for(pilot, lambda: "already stopped" in text(app, "#ops-message"))
+        assert isinstance(app.screen, OpsScreen)
         await pilot.press("g")
         await wait_for(pilot, lambda: "running" in row(app, "cinema"))
         assert "Cinema started" in text(app, "#ops-message")
@@ -144,7 +161,7 @@ async def test_crash_key_crashes_payment_and_the_supervisor_restarts_it(make_app
     async with app.run_test(size=(80, 24)) as pilot:
         await open_ops(pilot)
         await select_service(pilot, "payment")
-        await pilot.press("k")
+        await pull(pilot, "k")
         await wait_for(pilot, lambda: "crashed on purpose" in text(app, "#ops-message"))
         restarts = lambda: str(app.screen.query_one("#ops-services", DataTable)
                                .get_cell("payment", "restarts"))
@@ -163,7 +180,7 @@ async def test_rolling_restart_key(make_app):
         await open_ops(pilot)
         await select_service(pilot, "information")
         old = app.office.runtime.information
-        await pilot.press("R")
+        await pull(pilot, "R")
         await wait_for(pilot, lambda: "Information restarted (rolling)"
                        in text(app, "#ops-message"), timeout=20)
         assert app.office.runtime.information is not old
@@ -231,7 +248,7 @@ async def test_ops_in_korean_and_switching_language(make_app):
         assert "운영" in text(app, "#ops-heading")
         assert "영화관" in row(app, "cinema")
         await select_service(pilot, "cinema")
-        await pilot.press("s")
+        await pull(pilot, "s")
         await wait_for(pilot, lambda: "중지됨" in row(app, "cinema"))
         assert "영화관 중지됨" in text(app, "#ops-message")
         await pilot.press("f8")
