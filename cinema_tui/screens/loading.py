@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Center, Middle
 from textual.screen import Screen
 from textual.widgets import Static
@@ -14,7 +15,7 @@ from cinema_tui.messages import LanguageChanged
 class StartupFailedScreen(AppText, Screen[None]):
     """The backend could not start: say why, in one sentence, and how to leave."""
 
-    BINDINGS = [("q", "app.quit", "Quit")]
+    BINDINGS = [Binding("q", "app.quit", "Quit", id="quit")]
 
     def __init__(self, message: str) -> None:
         super().__init__()
