@@ -30,6 +30,7 @@ from textual.widgets import Static
 from backend.api import Booking, BoxOfficeError, InvalidInput, NotFound
 from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
+from cinema_tui.format import seats as seat_list
 from cinema_tui.i18n import t, weekday
 from cinema_tui.messages import LanguageChanged
 from cinema_tui.widgets.footer import LocalFooter
@@ -51,6 +52,21 @@ STATUS_STYLE = {
 
 #: Statuses ``office.cancel`` accepts.
 CANCELLABLE = frozenset({"PAID", "COMPLETED"})
+#: Attempts that never became a sale: the payment failed, or the cinema refused the
+#: seats and the money went back. They are not bookings in history's totals.
+NOT_SOLD = frozenset({"FAILED", "REJECTING", "REJECTED"})
+#: Attempts whose payment is still being decided.
+UNDECIDED = frozenset({"PAYMENT_PENDING", "PAYMENT_UNKNOWN"})
+
+
+def sale_time_key(status: str) -> str:
+    """How the time a booking was made reads: "sold 11/24 10:00", or for an attempt that
+    was never sold "tried … , not sold" (or "requested …" while its payment is decided)."""
+    if status in NOT_SOLD:
+        return "detail.tried"
+    if status in UNDECIDED:
+        return "detail.requested"
+    return "detail.sold"
 
 
 def status_text(status: str, lang: str) -> Text:
@@ -130,11 +146,11 @@ def summary_text(booking: Booking, lang: str, tz: Any) -> Text:
         first.append(f" ({other})", style="dim")
     if booking.created_at is not None:
         sold = f"{booking.created_at.astimezone(tz):%m/%d %H:%M:%S}"
-        first.append(" · " + t("detail.sold", lang, at=sold), style="dim")
+        first.append(" · " + t(sale_time_key(booking.status), lang, at=sold), style="dim")
     second = _line(
         hall_of(booking, lang),
         show_time(booking.starts_at, lang, tz),
-        ", ".join(booking.seats),
+        seat_list(booking.seats),
         tickets_text(booking.tickets, lang),
     )
     money = Text(f"₩{booking.amount:,}", style="bold")

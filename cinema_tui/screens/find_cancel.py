@@ -38,6 +38,7 @@ from backend.api import (
 )
 from cinema_tui.errors import human_message
 from cinema_tui.format import fit
+from cinema_tui.format import seats as seat_list
 from cinema_tui.messages import LanguageChanged
 from cinema_tui.screens.booking_detail import status_text, title_of, why_not_cancellable
 from cinema_tui.screens.find_cancelling import BookingCancelling
@@ -216,13 +217,15 @@ class FindCancelScreen(BookingCancelling, Screen[None]):
         tz = self.app.tz
         for b in bookings:
             sold = f"{b.created_at.astimezone(tz):%m/%d %H:%M}" if b.created_at else ""
+            status = status_text(b.status, self.lang)
+            status.truncate(10, overflow="ellipsis")  # "Payment unco…", never cut bare
             table.add_row(
                 Text(b.code, style="bold"),
                 sold,
                 fit(title_of(b, self.lang), 18),
                 f"{b.starts_at.astimezone(tz):%m/%d %H:%M}" if b.starts_at else "",
-                fit(",".join(b.seats), 7),
-                status_text(b.status, self.lang),
+                fit(seat_list(b.seats, ","), 7),
+                status,
                 key=b.code,
             )
 

@@ -17,6 +17,7 @@ from textual import work
 
 from backend.api import Booking, BoxOfficeError, NotCancellable
 from cinema_tui.app_text import AppText
+from cinema_tui.format import seats as seat_list
 from cinema_tui.screens.booking_detail import show_time, status_text, title_of
 from cinema_tui.screens.confirm import ConfirmScreen
 
@@ -55,7 +56,7 @@ class BookingCancelling(AppText):
                 code=booking.code,
                 film=title_of(booking, self.lang),
                 show=show_time(booking.starts_at, self.lang, lang_tz),
-                seats=", ".join(booking.seats),
+                seats=seat_list(booking.seats),
                 amount=f"₩{booking.amount:,}",
             )
 

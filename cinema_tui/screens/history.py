@@ -8,6 +8,12 @@ future) and phone (``#history-phone``: a whole number is matched exactly, a few 
 match any phone containing them, e.g. the last four; the backend searches every booking
 for either, so an old booking is found however many came after it). Tab moves between
 the filters and the table; Enter on a row opens the booking's timeline.
+
+The totals above the table count what the box office sold, as ``office.sales()`` does:
+a booking is sold once the cinema issued its tickets (a later cancellation is counted
+with its refund). Attempts that were never sold (a declined card, seats the cinema
+refused) are listed in the table but not counted as bookings; the summary says how
+many there are, and how many sales are still being decided.
 """
 
 from __future__ import annotations
@@ -18,12 +24,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
+from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Select, Static
 
@@ -31,9 +39,16 @@ from backend.api import Booking, BoxOfficeError, InvalidInput, normalise_phone
 from cinema_tui.app_text import AppText
 from cinema_tui.errors import human_message
 from cinema_tui.format import fit
+from cinema_tui.format import seats as seat_list
 from cinema_tui.i18n import weekday
 from cinema_tui.messages import LanguageChanged
-from cinema_tui.screens.booking_detail import BookingDetailScreen, status_text, title_of
+from cinema_tui.screens.booking_detail import (
+    NOT_SOLD,
+    UNDECIDED,
+    BookingDetailScreen,
+    status_text,
+    title_of,
+)
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.status_line import ServiceStatusLine
 
@@ -51,7 +66,11 @@ STATUSES = (
 )
 ALL = "all"
 LIMIT = 500
-#: Columns: key, header, width. 79 cells with padding, plus a 1-cell scrollbar.
+#: A sale still under way: paying, or paid and waiting for the cinema's tickets.
+DECIDING = UNDECIDED | {"PAID"}
+#: Columns: key, header, least width. At 80 columns: 79 cells with padding, plus a
+#: 1-cell scrollbar; the seats and status columns grow to what the rows show (up to
+#: ``MOST``), and the film column takes whatever width is left (whole titles at 120).
 COLUMNS = (
     ("code", "history.col.code", 6),
     ("sold", "history.col.sold", 11),
@@ -61,7 +80,23 @@ COLUMNS = (
     ("amount", "history.col.amount", 8),
     ("status", "history.col.status", 9),
 )
-COUNTED = frozenset({"COMPLETED", "REJECTING", "REJECTED", "CANCELLING", "RELEASING", "CANCELLED"})
+MOST = {"seats": 14, "status": 19}
+#: Cells a DataTable puts around each column, and the scrollbar's.
+PADDING = 2
+SCROLLBAR = 1
+
+
+def totals(rows: list[Booking]) -> tuple[list[Booking], list[Booking], list[Booking]]:
+    """(sold, still being decided, never sold) of ``rows``.
+
+    Sold: the cinema issued the tickets (as ``office.sales`` counts; one cancelled later
+    too, with its refund). Being decided: the payment or the cinema has not answered yet.
+    Never sold: everything else, mostly failed or refused attempts (``NOT_SOLD``).
+    """
+    sold = [b for b in rows if b.ticket_numbers and b.status not in NOT_SOLD]
+    pending = [b for b in rows if not b.ticket_numbers and b.status in DECIDING]
+    counted = {id(b) for b in sold} | {id(b) for b in pending}
+    return sold, pending, [b for b in rows if id(b) not in counted]
 
 
 class HistoryScreen(AppText, Screen[None]):
@@ -81,6 +116,7 @@ class HistoryScreen(AppText, Screen[None]):
         self.day_filter = ALL
         self.phone_text = ""
         self._loaded = False
+        self._shown_widths: dict[str, int] = {}
 
     # --- layout ----------------------------------------------------------------------------
 
@@ -133,11 +169,36 @@ class HistoryScreen(AppText, Screen[None]):
     def on_screen_resume(self) -> None:
         self.load()
 
-    def _columns(self) -> None:
+    def _widths(self, rows: list[Booking]) -> dict[str, int]:
+        """Each column's width for ``rows`` at the table's width (see ``COLUMNS``)."""
+        widths = {key: max(width, cell_len(self.tr(header))) for key, header, width in COLUMNS}
+        widths["seats"] = min(MOST["seats"], max(
+            [widths["seats"], *(cell_len(seat_list(b.seats, ",")) for b in rows)]))
+        widths["status"] = min(MOST["status"], max(
+            [widths["status"], *(cell_len(status_text(b.status, self.lang).plain) for b in rows)]))
+        table = self.query_one("#history-table", DataTable)
+        total = table.size.width or self.size.width or self.app.size.width
+        least = {key: width for key, _, width in COLUMNS}
+        room = total - SCROLLBAR - PADDING * len(COLUMNS) - sum(widths.values()) + widths["film"]
+        for key in ("status", "seats"):  # too narrow: these give back first (cut with "…")
+            if room < least["film"]:
+                give = min(least["film"] - room, widths[key] - least[key])
+                widths[key] -= give
+                room += give
+        widths["film"] = max(least["film"], room)
+        return widths
+
+    def _columns(self, widths: dict[str, int] | None = None) -> None:
+        widths = widths or self._widths(self.rows)
+        self._shown_widths = widths
         table = self.query_one("#history-table", DataTable)
         table.clear(columns=True)
-        for key, header, width in COLUMNS:
-            table.add_column(self.tr(header), key=key, width=width)
+        for key, header, _ in COLUMNS:
+            table.add_column(self.tr(header), key=key, width=widths[key])
+
+    def on_resize(self, event: Resize) -> None:
+        if self.is_mounted and self._shown_widths:
+            self.call_after_refresh(self._fill)
 
     # --- filters ----------------------------------------------------------------------------
 
@@ -217,11 +278,19 @@ class HistoryScreen(AppText, Screen[None]):
         if not self.rows:
             self._summary(Text(self.tr("history.empty"), style="dim"))
             return
-        sold = sum(b.amount for b in self.rows if b.status in COUNTED)
-        refunded = sum(b.refunded_amount for b in self.rows)
+        sold, pending, failed = totals(self.rows)
         text = Text(
-            self.tr("history.count", n=len(self.rows), sold=f"₩{sold:,}", refunded=f"₩{refunded:,}")
+            self.tr(
+                "history.count",
+                n=len(sold),
+                sold=f"₩{sum(b.amount for b in sold):,}",
+                refunded=f"₩{sum(b.refunded_amount for b in sold):,}",
+            )
         )
+        if pending:
+            text.append(self.tr("history.pending", n=len(pending)), style="yellow")
+        if failed:
+            text.append(self.tr("history.not_sold", n=len(failed)), style="dim")
         if len(self.rows) >= LIMIT:
             text.append(self.tr("history.limit", n=LIMIT), style="yellow")
         self._summary(text)
@@ -232,9 +301,12 @@ class HistoryScreen(AppText, Screen[None]):
         selected = None
         if table.row_count and table.cursor_row < table.row_count:
             selected = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        rows = self.rows if rows is None else rows
+        widths = self._widths(rows)
+        if widths != self._shown_widths:
+            self._columns(widths)
         table.clear()
-        widths = {key: width for key, _, width in COLUMNS}
-        for b in self.rows if rows is None else rows:
+        for b in rows:
             dim = "dim" if b.status in ("FAILED", "CANCELLED", "REJECTED") else ""
             table.add_row(
                 Text(b.code, style="bold"),
@@ -243,13 +315,18 @@ class HistoryScreen(AppText, Screen[None]):
                 ),
                 Text(fit(title_of(b, self.lang), widths["film"]), style=dim),
                 Text(f"{b.starts_at.astimezone(tz):%m/%d %H:%M}" if b.starts_at else "", style=dim),
-                Text(fit(",".join(b.seats), widths["seats"]), style=dim),
+                Text(fit(seat_list(b.seats, ","), widths["seats"]), style=dim),
                 Text(f"₩{b.amount:,}", justify="right", style=dim),
-                status_text(b.status, self.lang),
+                self._status_cell(b.status, widths["status"]),
                 key=b.code,
             )
         if selected is not None and selected in table.rows:  # else it was filtered out
             table.move_cursor(row=table.get_row_index(selected))
+
+    def _status_cell(self, status: str, width: int) -> Text:
+        text = status_text(status, self.lang)
+        text.truncate(width, overflow="ellipsis")
+        return text
 
     # --- keys ------------------------------------------------------------------------------
 

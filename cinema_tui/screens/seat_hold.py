@@ -90,6 +90,14 @@ class SeatHolding(AppText):
             self._synced.set()
             self._refresh_panel()
 
+    def adopt_hold(self, hold: HoldInfo) -> None:
+        """Take ``hold`` (the same seats, extended or held again by the checkout above) as
+        this screen's hold: it counts down its time, and leaving gives back this one, not
+        the one the last request of this screen made (that request is forgotten)."""
+        self.hold = hold
+        self._inflight = None
+        self._refresh_panel()
+
     async def _release(self, hold_id: str) -> None:
         await self.app.office.release(hold_id)
 

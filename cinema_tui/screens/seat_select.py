@@ -7,6 +7,10 @@ Every change of the selection is held at once, and leaving the screen (Esc, F2, 
 sale being finished) gives the hold back: see
 :class:`~cinema_tui.screens.seat_hold.SeatHolding`. The hold's countdown runs on the
 backend's clock.
+
+The map uses the width it has: the panel keeps what it needs (23 to 40 cells) and the
+map gets the rest, drawn a seat every three cells instead of two where that fits (the
+largest hall at 120 columns, the smaller ones already at 80).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.events import Resize
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Static
@@ -48,6 +53,11 @@ from cinema_tui.widgets.status_line import ServiceStatusLine
 #: The seat states a clerk may not take, and what to say.
 _REFUSED = {"held": "seat.refused.held", "sold": "seat.refused.sold",
             "blocked": "seat.refused.blocked"}
+#: The map's pane is never narrower than the largest hall at two cells a seat.
+MAP_PANE_MIN = 57
+#: The panel beside the map: never narrower (80 - 57), and no wider than it needs.
+PANEL_MIN = 23
+PANEL_MAX = 40
 
 
 class SeatSelectScreen(SeatHolding, Screen[None]):
@@ -120,7 +130,7 @@ class SeatSelectScreen(SeatHolding, Screen[None]):
             f"{t('app.title')} · {t('seat.heading')}"
         )
         self.query_one("#seat-hint", Static).update(t("seat.hint"))
-        self.query_one("#seat-legend", Static).update(legend_text(t))
+        self._draw_legend()
         self.query_one("#seat-map", SeatMapWidget).set_labels(
             t("seat.screen"), t("seat.loading")
         )
@@ -180,10 +190,13 @@ class SeatSelectScreen(SeatHolding, Screen[None]):
         """Every second: the countdown, and the end of a lapsed hold.
 
         While another screen is on top (checkout shows the hold's time itself) a lapsed
-        hold is dealt with when the clerk comes back here.
+        hold is dealt with when the clerk comes back here: ``is_active`` (the top screen),
+        not ``is_current``, which Textual 8 also answers True for the screen right below
+        the top one, so the seat map under the checkout would run out the hold too (a
+        second message, and the hold the checkout may hold again forgotten).
         """
         left = self.seconds_left()
-        if left is not None and left <= 0 and not self._syncing and self.is_current:
+        if left is not None and left <= 0 and not self._syncing and self.is_active:
             self.hold = None
             self.selected = []
             self._expired = True
@@ -226,11 +239,33 @@ class SeatSelectScreen(SeatHolding, Screen[None]):
             with contextlib.suppress(NoMatches):  # the screen is being taken down
                 widget = self.map_widget
                 widget.set_map(self.seat_map)
-                # The map column is as wide as the largest hall (57 cells), wider only
-                # for a hall that needs it; smaller halls are centred in it.
-                natural = 2 * self.seat_map.width + 3 + widget.styles.padding.width
-                self.query_one("#seat-left").styles.width = max(57, natural)
+                self._lay_out()
                 self._update_panel()
+
+    # --- using the width ------------------------------------------------------------------
+
+    def _lay_out(self) -> None:
+        """Share the width between the map and the panel (see the module's doc)."""
+        widget = self.map_widget
+        if widget.seat_map is None:
+            return
+        total = self.size.width or self.app.size.width
+        pitch = 3 if widget.natural_width(3) <= total - PANEL_MIN else 2
+        pane = max(MAP_PANE_MIN, widget.natural_width(pitch))
+        panel = max(PANEL_MIN, min(PANEL_MAX, total - pane))
+        widget.set_pitch(pitch)
+        left = self.query_one("#seat-left")
+        if left.styles.width is None or left.styles.width.value != total - panel:
+            left.styles.width = total - panel
+            self._draw_legend()
+
+    def _draw_legend(self) -> None:
+        left = self.query_one("#seat-left")
+        width = int(left.styles.width.value) if left.styles.width else MAP_PANE_MIN
+        self.query_one("#seat-legend", Static).update(legend_text(self.tr, width - 2))
+
+    def on_resize(self, event: Resize) -> None:
+        self._lay_out()
 
     # --- moving ---------------------------------------------------------------------------
 
@@ -317,6 +352,26 @@ class SeatSelectScreen(SeatHolding, Screen[None]):
         return sorted(dict.fromkeys(labels), key=where)
 
     # --- leaving --------------------------------------------------------------------------
+
+    def unsaved_work(self) -> str | None:
+        """What quitting now would give back ("Seats E5, E6 are given back."), or None.
+
+        The app's Ctrl+Q asks with it. A screen above this one that speaks for the same
+        sale (the checkout, which has ``unsaved_work`` too) answers instead: once it has
+        sold the seats there is nothing here to lose.
+        """
+        stack = self.app.screen_stack
+        if self in stack and any(
+            callable(getattr(screen, "unsaved_work", None))
+            for screen in stack[stack.index(self) + 1:]
+        ):
+            return None
+        seats = list(self.hold.seats) if self.hold else []
+        seats += [s for s in self.selected if s not in seats]
+        if not seats:
+            return None
+        key = "checkout.lose.seat" if len(seats) == 1 else "checkout.lose.seats"
+        return self.tr(key, seats=", ".join(self._ordered(seats)))
 
     def action_back(self) -> None:
         """Back to the programme; leaving releases the seats (on_unmount)."""

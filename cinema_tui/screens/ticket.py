@@ -4,6 +4,11 @@ Shown after a sale (``app.show_ticket``). If the cinema has not confirmed the se
 (the booking is ``PAID``), the screen keeps following the booking and fills in the
 ticket numbers when they are issued. ``s`` saves the ticket, QR code included, as a
 UTF-8 text file under ``<data_dir>/tickets/``; Enter or Esc goes back to the programme.
+
+Labels are never cut: their column is as wide as the longest label in the clerk's
+language, on screen and in the file. A ticket of more than one type says which seat
+has which ("E5 Adult, E6 Youth"): the types dealt to the seats the way the box office
+priced and charged them (``office.quote``, adult first, in seat order).
 """
 
 from __future__ import annotations
@@ -23,15 +28,32 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from backend.api import Booking, BoxOfficeError, private_directory, write_private_text
+from backend.api import (
+    Booking,
+    BoxOfficeError,
+    dealt,
+    private_directory,
+    write_private_text,
+)
 from cinema_tui.app_text import AppText
-from cinema_tui.format import fit, hhmm
+from cinema_tui.format import fit, hhmm, seat_key
+from cinema_tui.format import seats as seat_list
 from cinema_tui.i18n import has, weekday
 from cinema_tui.messages import LanguageChanged
 from cinema_tui.widgets.footer import LocalFooter
 from cinema_tui.widgets.qr import QRCode, qr_lines
 
-LABEL_CELLS = 11
+
+def seat_types(booking: Booking) -> list[tuple[str, str]]:
+    """(seat, ticket type) of each seat in reading order, as the box office dealt, priced
+    and charged them: the backend's one rule (``backend.api.dealt``) over the booking's
+    stored seats and counts. A sale made with ``book(seat_types=...)`` stored its seats so
+    that this gives each seat the type the clerk chose. [] when the counts do not cover
+    the seats. The rule needs no catalogue, so it holds for a show the catalogue no
+    longer has."""
+    if sum(booking.tickets.values()) != len(booking.seats):
+        return []
+    return sorted(dealt(booking.seats, booking.tickets), key=lambda pair: seat_key(pair[0]))
 
 
 class TicketScreen(AppText, Screen[None]):
@@ -89,12 +111,8 @@ class TicketScreen(AppText, Screen[None]):
                 (t("ticket.starts"),
                  f"{start:%Y-%m-%d} ({weekday(lang, start.weekday())}) {hhmm(start, tz)}")
             )
-        rows.append((t("ticket.seats"), ", ".join(b.seats)))
-        kinds = []
-        for kind, count in b.tickets.items():
-            name = t(f"ticket.{kind}") if has(f"ticket.{kind}") else kind
-            kinds.append(f"{name} ×{count}")
-        rows.append((t("ticket.types"), ", ".join(kinds)))
+        rows.append((t("ticket.seats"), seat_list(b.seats)))
+        rows.append((t("ticket.types"), self.types_text()))
         amount = won(b.amount)
         if b.refunded_amount:
             amount += f" ({t('ticket.refunded', amount=won(b.refunded_amount))})"
@@ -115,6 +133,23 @@ class TicketScreen(AppText, Screen[None]):
         rows.append((t("ticket.id"), b.id))
         return rows
 
+    def type_name(self, kind: str) -> str:
+        return self.tr(f"ticket.{kind}") if has(f"ticket.{kind}") else kind
+
+    def types_text(self) -> str:
+        """"Adult ×2" for one type; "E5 Adult, E6 Youth" when the types differ."""
+        b = self.booking
+        kinds = [kind for kind, count in b.tickets.items() if count]
+        by_seat = seat_types(b) if len(kinds) > 1 else []
+        if by_seat:
+            return ", ".join(f"{seat} {self.type_name(kind)}" for seat, kind in by_seat)
+        return ", ".join(f"{self.type_name(kind)} ×{b.tickets[kind]}" for kind in kinds)
+
+    def label_cells(self) -> int:
+        """The label column's width: the longest label, whole."""
+        labels = [self.tr("ticket.code"), *(label for label, _ in self.rows())]
+        return max(cell_len(label) for label in labels)
+
     def _details(self) -> Table:
         grid = Table.grid(padding=(0, 1))
         grid.add_column(no_wrap=True, style="dim")
@@ -128,7 +163,7 @@ class TicketScreen(AppText, Screen[None]):
                 )
             elif label == self.tr("ticket.film"):
                 style = "bold"
-            grid.add_row(fit(label, LABEL_CELLS - 1), Text(value, style=style))
+            grid.add_row(label, Text(value, style=style))
         return grid
 
     def _draw(self) -> None:
@@ -174,9 +209,10 @@ class TicketScreen(AppText, Screen[None]):
         b = self.booking
         title = f"{self.tr('ticket.file_title')}"
         lines = [title, "=" * max(cell_len(title), 40), ""]
-        lines.append(f"{fit(self.tr('ticket.code'), LABEL_CELLS)} {b.code}")
+        cells = self.label_cells()
+        lines.append(f"{fit(self.tr('ticket.code'), cells)}  {b.code}")
         for label, value in self.rows():
-            lines.append(f"{fit(label, LABEL_CELLS)} {value}")
+            lines.append(f"{fit(label, cells)}  {value}")
         lines.append("")
         lines.extend(qr_lines(b.code))
         lines.append("")

@@ -13,7 +13,10 @@ from textual.widgets import Static
 from backend.api import Booking
 from cinema_tui.app_text import AppText
 from cinema_tui.format import fit
+from cinema_tui.format import seats as seat_list
 from cinema_tui.screens.booking_detail import (
+    NOT_SOLD,
+    UNDECIDED,
     hall_of,
     payment_text,
     show_time,
@@ -56,7 +59,7 @@ class BookingCard(AppText, Static, can_focus=True):
         lines = [
             row(pair("find.f.code", code), pair("find.f.status", status_text(b.status, lang))),
             pair("find.f.film", film, 66),
-            row(pair("find.f.show", when), pair("find.f.seats", ", ".join(b.seats))),
+            row(pair("find.f.show", when), pair("find.f.seats", seat_list(b.seats))),
             row(
                 pair("find.f.tickets", tickets_text(b.tickets, lang)),
                 pair("find.f.amount", Text(f"₩{b.amount:,}", style="bold")),
@@ -66,7 +69,11 @@ class BookingCard(AppText, Static, can_focus=True):
             ),
         ]
         refunded = Text(f"₩{b.refunded_amount:,}", style="magenta") if b.refunded_amount else "—"
-        lines.append(row(pair("find.f.sold", sold), pair("find.f.refunded", refunded)))
+        sold_label = (
+            "find.f.tried" if b.status in NOT_SOLD
+            else "find.f.requested" if b.status in UNDECIDED else "find.f.sold"
+        )
+        lines.append(row(pair(sold_label, sold), pair("find.f.refunded", refunded)))
         if b.reason:
             lines.append(pair("find.f.reason", Text(reason_text(b.reason, lang), style="red"), 66))
         if warning is not None:

@@ -3,7 +3,9 @@
 Seats held → booking requested → payment captured → booking paid → confirmed by the
 cinema → completed. Each step gets a tick (and the service that reported it) once it is
 in the booking's timeline; the step being waited for spins; a refusal shows a cross
-and why. The booking's correlation id (its ``id``) is shown so a clerk can quote it.
+and why, as a sentence in the clerk's language ("Payment not taken: card declined"),
+never the service's code (``card_declined``). The booking's correlation id (its ``id``)
+is shown so a clerk can quote it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from textual.widgets import Static
 
 from backend.api import Booking, TimelineStep
 from cinema_tui.app_text import AppText
+from cinema_tui.widgets.step_words import reason_text
 
 #: The happy path, in order, with the service that normally reports each step.
 STEPS: tuple[tuple[str, str], ...] = (
@@ -32,6 +35,14 @@ FAILURES = {
     "BookingFailed": "BookingPaid",
     "SeatsRejected": "SeatsConfirmed",
     "BookingRejected": "BookingCompleted",
+}
+
+#: What a happy step that did not happen says, with ``{reason}`` in words.
+NOT_HAPPENED = {
+    "PaymentCaptured": "progress.no_payment",
+    "BookingPaid": "progress.not_paid",
+    "SeatsConfirmed": "progress.seats_refused",
+    "BookingCompleted": "progress.not_completed",
 }
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -62,7 +73,9 @@ class BookingProgress(AppText, Static):
         super().__init__("", id=id, classes=classes)
         self.correlation_id: str | None = None
         self.done: dict[str, str] = {}  # step -> the service that reported it
-        self.failed: dict[str, str] = {}  # happy step -> why it failed
+        #: happy step -> why it did not happen, as the service said it (a code such as
+        #: ``card_declined``, a cinema's sentence, or ""); put into words when drawn.
+        self.failed: dict[str, str] = {}
         self.note = ""
         self.active = False
         self._frame = 0
@@ -107,7 +120,7 @@ class BookingProgress(AppText, Static):
                 continue  # another attempt on the same hold (e.g. a declined card)
             if step.step in FAILURES:
                 reason = str(step.data.get("reason") or "") if step.data else ""
-                self.failed.setdefault(FAILURES[step.step], reason or self.tr(f"progress.{step.step}"))
+                self.failed.setdefault(FAILURES[step.step], reason)
             elif any(step.step == name for name, _ in STEPS):
                 self.done[step.step] = step.service
             if self.correlation_id is None and step.step != "SeatsHeld":
@@ -115,7 +128,8 @@ class BookingProgress(AppText, Static):
         self._changed()
 
     def fail(self, step: str, reason: str, booking_id: str | None = None) -> None:
-        """A happy step that will not happen (e.g. the card was declined)."""
+        """A happy step that will not happen (e.g. the card was declined); ``reason`` as
+        the service gave it (``card_declined``), shown in words."""
         self.failed[step] = reason
         if booking_id:
             self.correlation_id = booking_id
@@ -158,6 +172,16 @@ class BookingProgress(AppText, Static):
     def _draw(self) -> None:
         self.update(self.render_steps())
 
+    def _service(self, name: str) -> str:
+        """A service's name in the clerk's language ("예약" for reservation)."""
+        text = self.tr(f"service.{name}")
+        return name if text.startswith("[") else text
+
+    def failure_text(self, step: str) -> str:
+        """Why the happy ``step`` did not happen, in a sentence of the clerk's language."""
+        reason = reason_text(self.failed.get(step) or "failed", self.lang)
+        return self.tr(NOT_HAPPENED.get(step, "progress.not_completed"), reason=reason)
+
     def render_steps(self) -> Text:
         text = Text()
         waiting_shown = False
@@ -165,16 +189,15 @@ class BookingProgress(AppText, Static):
             if step in self.done:
                 text.append("✔ ", style="bold green")
                 text.append(self.tr(f"progress.{step}"))
-                text.append(f" · {self.done[step]}", style="dim")
+                text.append(f" · {self._service(self.done[step])}", style="dim")
             elif step in self.failed:
                 text.append("✖ ", style="bold red")
-                text.append(self.tr(f"progress.{step}"), style="red")
-                text.append(f" · {self.failed[step]}", style="red")
+                text.append(self.failure_text(step), style="red")
             elif self.active and not waiting_shown and not self.failed:
                 waiting_shown = True
                 text.append(f"{SPINNER[self._frame]} ", style="bold yellow")
                 text.append(self.tr(f"progress.{step}"), style="yellow")
-                text.append(f" · {service}", style="dim")
+                text.append(f" · {self._service(service)}", style="dim")
             else:
                 text.append("○ ", style="dim")
                 text.append(self.tr(f"progress.{step}"), style="dim")

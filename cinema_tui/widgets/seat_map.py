@@ -5,10 +5,12 @@ The whole map is one widget that serves a cached ``Strip`` per line from
 is rebuilt only when something on it changes (a seat's state, this clerk's selection,
 the cursor), so a key press costs two rows of segments and nothing else.
 
-Every seat takes two cells: its symbol and a space. A gap or aisle in the hall plan is
-an empty column, so the picture is the one drawn in ``halls.toml``. The largest hall
-(26 layout columns) is ``1 + 1 + 52 + 1 = 55`` cells wide with the row letters on
-both sides, which leaves room for an information panel at 80 columns.
+Every seat takes ``pitch`` cells: its symbol and one space (two where the screen has
+room: ``set_pitch``). A gap or aisle in the hall plan is an empty column, so the picture
+is the one drawn in ``halls.toml``. The largest hall (26 layout columns) is
+``1 + 1 + 52 + 1 = 55`` cells wide with the row letters on both sides at pitch 2, which
+leaves room for an information panel at 80 columns; at 120 columns it is drawn at pitch
+3 (81 cells), so the map uses the width it has.
 
 What a seat looks like, and which seats are best, is in ``seat_states``.
 
@@ -86,6 +88,8 @@ class SeatMapWidget(Widget, can_focus=True):
         self._styles_for: Style | None = None
         self._styles: dict[str, Style] = {}
         self._shape: tuple[int, tuple[str, ...]] | None = None
+        #: Cells per seat (its symbol, then spaces): 2, or 3 where there is room.
+        self.pitch = 2
 
     # --- what is shown ----------------------------------------------------------------
 
@@ -138,11 +142,33 @@ class SeatMapWidget(Widget, can_focus=True):
     # --- the cursor ---------------------------------------------------------------------
 
     def _start_seat(self) -> str | None:
-        """Where the cursor starts: the seat nearest the ideal spot of the hall."""
+        """Where the cursor starts: the free seat nearest the ideal spot of the hall (a
+        standard or premium one; else any free seat; else, in a full hall, any seat), so
+        that Space at once selects a seat that can be sold."""
         if self.seat_map is None or not self.seat_map.seats:
             return None
-        block = best_block(self.seat_map, 1, lambda s: True)
-        return block[0] if block else None
+        for wanted in (
+            lambda s: s.state == "free" and s.kind != "wheelchair",
+            lambda s: s.state == "free",
+            lambda s: True,
+        ):
+            block = best_block(self.seat_map, 1, wanted)
+            if block:
+                return block[0]
+        return None
+
+    def set_pitch(self, pitch: int) -> None:
+        """Draw each seat ``pitch`` cells wide (2 or 3)."""
+        pitch = 3 if pitch >= 3 else 2
+        if pitch != self.pitch:
+            self.pitch = pitch
+            self._changed(layout=True)
+
+    def natural_width(self, pitch: int | None = None) -> int:
+        """Cells the map takes at ``pitch`` (default: the current one), padding included."""
+        pitch = self.pitch if pitch is None else pitch
+        width = max(self.seat_map.width, 1) if self.seat_map is not None else 26
+        return 2 + pitch * width + 1 + self.styles.padding.width
 
     def move_to(self, label: str) -> bool:
         label = label.upper()
@@ -223,8 +249,8 @@ class SeatMapWidget(Widget, can_focus=True):
     def get_content_width(self, container: Size, viewport: Size) -> int:
         if self.seat_map is None:
             return cell_len(self.loading_label)
-        # Row letter, space, two cells per layout column, row letter.
-        return 2 + 2 * max(self.seat_map.width, 1) + 1
+        # Row letter, space, ``pitch`` cells per layout column, row letter.
+        return 2 + self.pitch * max(self.seat_map.width, 1) + 1
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         if self.seat_map is None:
@@ -272,14 +298,16 @@ class SeatMapWidget(Widget, can_focus=True):
         if seat_map is None:
             return Strip([Segment(self.loading_label, base + Style(dim=True))])
         width = max(seat_map.width, 1)
+        pitch = self.pitch
+        gap = " " * (pitch - 1)
         if y == 0:  # the screen, centred over the seats
-            cells = width * 2 - 1
+            cells = width * pitch - (pitch - 1)
             label = f" {self.screen_label} "
             room = max(cells - cell_len(label), 0)
             bar = " " * (room // 2) + label + " " * (room - room // 2)
             return Strip([Segment("  ", base), Segment(bar, base + _SCREEN_BAR)])
         if y == 1:
-            return Strip([Segment(" " * (2 * width + 3), base)])
+            return Strip([Segment(" " * (pitch * width + 3), base)])
         index = y - 2
         letter = seat_map.rows[index]
         cursor = self.cursor_seat
@@ -303,19 +331,19 @@ class SeatMapWidget(Widget, can_focus=True):
         selected, own = self.selected, self.own
         for seat in self._rows[index]:
             if seat.column > column:
-                put("  " * (seat.column - column), base)
+                put(" " * pitch * (seat.column - column), base)
             state = display_state(seat, selected, own)
             if cursor is not None and seat.label == cursor.label:
                 put(SYMBOLS[state][0], styles["cursor:" + state])
-                put(" ", base)
+                put(gap, base)
             else:
                 style = styles[state]
                 put(SYMBOLS[state][0], style)
                 # A space only shows its background: share the seat's style when that
                 # background is the base one, so the run merges into one segment.
-                put(" ", base if state in HAS_BACKGROUND else style)
+                put(gap, base if state in HAS_BACKGROUND else style)
             column = seat.column + 1
-        put("  " * (width - column), base)
+        put(" " * pitch * (width - column), base)
         put(letter, label_style)
         segments = [Segment(text, style) for text, style in pieces if text]
         return Strip(segments)
@@ -330,9 +358,9 @@ class SeatMapWidget(Widget, can_focus=True):
         if not 0 <= row < len(self._rows):
             return None
         offset = x - 2
-        if offset < 0 or offset % 2:
+        if offset < 0 or offset % self.pitch:
             return None
-        column = offset // 2
+        column = offset // self.pitch
         return next((s for s in self._rows[row] if s.column == column), None)
 
     def on_click(self, event: Click) -> None:

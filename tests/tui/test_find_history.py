@@ -453,3 +453,31 @@ async def test_history_finds_part_of_a_phone_beyond_the_newest_500(make_app, clo
         phone.value = "２２２２"
         await wait_for(pilot, lambda: "0–9" in summary())
         assert "-error" in screen.query_one("#history-summary").classes
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+async def test_history_columns_use_the_width(make_app, lang):
+    """At 120 columns the film column takes the extra width (whole titles); no status
+    or seat list is cut without an ellipsis at 80."""
+    from rich.cells import cell_len
+
+    app = make_app(language=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        _, booking = await sell(app, ("E5", "E6", "E7"))
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        table = app.screen.query_one("#history-table", DataTable)
+        await wait_for(pilot, lambda: table.row_count == 1)
+        width = lambda key: next(c.width for k, c in table.columns.items() if k.value == key)
+        narrow = width("film")
+        for cell, key in zip(table.get_row_at(0), ("code", "sold", "film", "show", "seats",
+                                                  "amount", "status")):
+            assert cell_len(cell.plain) <= width(key), (key, cell.plain)
+        seats = table.get_row_at(0)[4].plain.strip()
+        assert seats == "E5,E6,E7" or (seats.endswith("…") and "E5,E6,E7".startswith(seats[:-1]))
+        await pilot.resize_terminal(120, 40)
+        await wait_for(pilot, lambda: width("film") >= narrow + 35)
+        title = booking.title if lang == "ko" else booking.title_en
+        assert table.get_row_at(0)[2].plain.strip() == title
+        assert table.get_row_at(0)[4].plain.strip() == "E5,E6,E7"

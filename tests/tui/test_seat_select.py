@@ -443,3 +443,87 @@ async def test_information_outage_pauses_live_updates_without_crashing(make_app)
         await app.office.hold(screen.show.id, ["B2"])
         await wait_for(pilot, lambda: seats.state_of("B2") == "held")
         assert isinstance(app.screen, SeatSelectScreen) and app.is_running
+
+
+# --- where the cursor starts, and the width the map gets (#12 items 7, 9) -----------------
+
+
+async def test_the_cursor_opens_on_a_free_seat(make_app):
+    """The best spot of the hall is sold (and its neighbours held): the cursor starts on
+    the nearest seat that can still be sold, so Space at once takes a free seat."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app = await started(pilot)
+        show = await hall_show(app, "hall-1")
+        whole = await app.office.seat_map(show.id)
+        ideal = best_block(whole, 1, lambda s: True)[0]
+        around = best_block(whole, 5, lambda s: True)
+        assert ideal in around
+        await app.office.hold(show.id, around)
+        await app.push_screen(SeatSelectScreen(show))
+        await wait_for(pilot, lambda: isinstance(app.screen, SeatSelectScreen))
+        screen = app.screen
+        await wait_for(pilot, lambda: "Cursor" in text_of(screen, "#seat-cursor"))
+        cursor = widget(screen).cursor
+        assert cursor not in around
+        assert screen.seat_map.seat(cursor).state == "free"
+        assert widget(screen).state_of(cursor) in ("free", "premium")
+        assert "free" in text_of(screen, "#seat-cursor")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: screen.hold is not None and screen.hold.seats == (cursor,))
+
+
+async def test_a_wide_terminal_gives_the_map_the_room(make_app):
+    """At 120×40 the largest hall is drawn a seat every three cells in a pane wider than
+    the 57 cells of 80 columns, the panel keeps its text whole, and clicks still land."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_map(pilot, "hall-1")
+        seats = widget(screen)
+        await wait_for(pilot, lambda: "Cursor" in text_of(screen, "#seat-cursor"))
+        await pilot.pause()
+        assert seats.pitch == 3
+        pane = screen.query_one("#seat-left").region
+        assert pane.width > 57
+        lines = str(seats.render()).splitlines()
+        assert lines[2].startswith("A ◦  ◦") and lines[2].endswith(" A")
+        assert max(cell_len(line) for line in lines) == 2 + 3 * screen.seat_map.width + 1
+        assert seats.region.right <= pane.right
+        panel = screen.query_one("#seat-panel").region
+        assert panel.x >= pane.right and panel.right <= 120
+        assert "Choose seats" in text_of(screen, "#running-price")
+        e5 = screen.seat_map.seat("E5")
+        x = seats.styles.padding.left + 2 + 3 * e5.column
+        await pilot.click("#seat-map", offset=(x, 2 + e5.row_index))
+        await wait_for(pilot, lambda: screen.hold is not None and screen.hold.seats == ("E5",))
+        # Back to 80 columns: two cells a seat, the 57-cell pane.
+        await pilot.resize_terminal(80, 24)
+        await wait_for(pilot, lambda: seats.pitch == 2)
+        await pilot.pause()
+        assert screen.query_one("#seat-left").region.width == 57
+
+
+async def test_a_small_hall_is_drawn_wide_even_at_80_columns(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_map(pilot, "hall-3")
+        await pilot.pause()
+        seats = widget(screen)
+        assert seats.pitch == 3
+        assert seats.region.right <= screen.query_one("#seat-panel").region.x
+        assert screen.query_one("#seat-panel").region.width >= 23
+
+
+async def test_held_seats_are_named_as_unsaved_work(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_map(pilot)
+        assert screen.unsaved_work() is None
+        await pilot.press("2")
+        await wait_for(pilot, lambda: screen.hold is not None and len(screen.hold.seats) == 2)
+        work = screen.unsaved_work()
+        assert work == f"Seats {', '.join(screen.hold.seats)} are given back."
+        assert app.unsaved_work() == work  # what Ctrl+Q asks about
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: screen.hold is None)
+        assert screen.unsaved_work() is None

@@ -8,6 +8,8 @@ the checkout's two-column layout and the composed screen is read back.
 
 from __future__ import annotations
 
+from textual.widgets import RadioButton
+
 from cinema_tui.screens.checkout import CheckoutScreen
 from tests.tui.conftest import Notifications, started, wait_for
 
@@ -26,7 +28,8 @@ async def test_a_korean_toast_over_a_panel_edge_keeps_every_letter(make_app):
         hold = await app.office.hold(shows[0].id, ["E5", "E6"])
         await app.push_screen(CheckoutScreen(shows[0], hold))
         await wait_for(pilot, lambda: isinstance(app.screen, CheckoutScreen))
-        await pilot.press("f5")
+        app.screen.query_one("#pay-cash", RadioButton).value = True  # cash, whatever its key
+        await wait_for(pilot, lambda: app.screen.query_one("#cash-panel").display)
         await pilot.press("ctrl+s")  # no cash entered: a toast asks for it
         await wait_for(pilot, lambda: notes.messages)
         await pilot.pause(0.3)
