@@ -52,8 +52,16 @@ class BoxOfficeApp(App[int]):
         Binding("f5", "ops", "Ops", id="ops"),
         Binding("f8", "switch_language", "Language", id="language"),
         Binding("ctrl+t", "toggle_theme", "Theme", id="theme", show=False),
+        # Tab moves focus before the next key is routed: keys that arrive together (a fast
+        # typist, a card reader, a lagging SSH link) land in the field they were typed for.
+        # (Without priority, Tab travels to the focused field and back before it acts, and
+        # the keys behind it are already on their way to the old field.)
+        Binding("tab", "focus_next", show=False, priority=True, id="focus_next"),
+        Binding("shift+tab", "focus_previous", show=False, priority=True, id="focus_previous"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
-        Binding("ctrl+c", "quit", "Quit", id="quit-ctrl-c", show=False, priority=True),
+        # Ctrl+C never quits (a reflex from the shell would abandon a sale): in a text field
+        # it copies, elsewhere it says which key quits.
+        Binding("ctrl+c", "quit_hint", show=False, id="quit_hint"),
     ]
 
     def __init__(
@@ -62,6 +70,7 @@ class BoxOfficeApp(App[int]):
         *,
         clock: Clock | None = None,
         office: BoxOfficeAPI | None = None,
+        demo: bool = False,
     ) -> None:
         super().__init__()
         wide_text.install()  # Hangul in toasts and menus must not lose letters
@@ -72,6 +81,8 @@ class BoxOfficeApp(App[int]):
             settings = settings.model_copy(update={"sqlite_inline": False})
         self.settings = settings
         self.lang = settings.language
+        #: a throw-away demo cinema: every heading carries a DEMO mark
+        self.demo = demo
         self.office: BoxOfficeAPI = office or BoxOffice(settings, clock=clock)
         #: Set once the backend is running; testers can ``await app.backend_ready.wait()``.
         self.backend_ready = asyncio.Event()
@@ -86,7 +97,10 @@ class BoxOfficeApp(App[int]):
     # --- text -----------------------------------------------------------------------------
 
     def t(self, key: str, **fmt: object) -> str:
-        """UI text in the current language."""
+        """UI text in the current language (a demo's title carries the DEMO mark, so every
+        screen's heading says it is not the real box office)."""
+        if key == "app.title" and self.demo:
+            key = "app.title_demo"
         return i18n.t(key, self.lang, **fmt)
 
     def won(self, amount: int | None) -> str:
@@ -107,14 +121,27 @@ class BoxOfficeApp(App[int]):
         try:
             self.office.catalog  # noqa: B018 - loads and checks the data files now
         except BoxOfficeError as exc:
-            self.push_screen(StartupFailedScreen(human_message(exc, self.lang)))
+            # Kept, so quitting ends with a failure status and the sentence on the shell.
+            self.startup_error = human_message(exc, self.lang)
+            self.push_screen(StartupFailedScreen(self.startup_error))
             return
+        self._install_keymap()
         self.push_screen(NowShowingScreen())
+        if self.demo:
+            self.notify(self.t("app.demo_notice"), timeout=10)
         self._check_size(self.size.width, self.size.height)
         if self.session_limits is not None:
             self.set_interval(1.0, self._warn_of_session_limits, name="session-limits")
         self._quit_on_terminate()
         self.run_worker(self._start_backend(), name="backend-start", exit_on_error=False)
+
+    def _install_keymap(self) -> None:
+        """The settings file's ``[keymap]``; a mistake in it is said, never fatal."""
+        from cinema_tui.keymap import install_keymap
+
+        for problem in install_keymap(self):
+            self.notify(self.t("app.keymap_problem", problem=problem), severity="warning",
+                        timeout=15)
 
     def _quit_on_terminate(self) -> None:
         """SIGTERM quits like Ctrl+Q: the terminal is restored and the backend closed,
@@ -172,6 +199,12 @@ class BoxOfficeApp(App[int]):
         from cinema_tui.commands import box_office_commands
 
         return box_office_commands(self, screen)
+
+    def action_command_palette(self) -> None:
+        """The palette, its prompt in the clerk's language."""
+        from cinema_tui.commands import open_palette
+
+        open_palette(self)
 
     def show_error(self, exc: BaseException) -> None:
         """Tell the clerk what went wrong, in words."""
@@ -249,9 +282,50 @@ class BoxOfficeApp(App[int]):
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
     async def action_quit(self) -> None:
-        # A box office that could not start ends with a failure status (the CLI also
-        # leaves the reason on stderr), so scripts and service managers see it.
-        self.exit(1 if self.startup_error else 0)
+        """Quit, after asking when a screen would lose work (a hold, typed payment).
+
+        A box office that could not start ends with a failure status (the CLI also leaves
+        the reason on stderr), so scripts and service managers see it.
+        """
+        from cinema_tui.screens.confirm import ConfirmScreen
+
+        if self.startup_error:
+            self.exit(1, return_code=1)
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return  # a question is open: it is answered first (No is its default)
+        work = self.unsaved_work()
+        if work is None:
+            self.exit(0)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit(0)
+
+        self.push_screen(
+            ConfirmScreen(lambda: self.t("app.quit_question", work=self.unsaved_work() or ""),
+                          title=self.t("app.quit_title")),
+            answered,
+        )
+
+    def unsaved_work(self) -> str | None:
+        """What quitting now would lose, in a sentence, or None.
+
+        A screen that holds work (checkout with seats held or payment typed) says so with
+        ``unsaved_work() -> str | None``; the topmost one that answers is asked.
+        """
+        for screen in reversed(self.screen_stack):
+            ask = getattr(screen, "unsaved_work", None)
+            if callable(ask):
+                work = ask()
+                if work:
+                    return str(work)
+        return None
+
+    def action_quit_hint(self) -> None:
+        """Ctrl+C outside a text field: say which key quits (it never quits itself)."""
+        self.notify(self.t("app.ctrl_c"), timeout=5)
 
     async def show_ticket(self, booking: Booking) -> None:
         """After a sale: leave the selling flow and show the ticket."""
@@ -269,9 +343,11 @@ def create_app(
     *,
     clock: Clock | None = None,
     office: BoxOfficeAPI | None = None,
+    demo: bool = False,
 ) -> BoxOfficeApp:
-    """Build the app (the backend starts when the app mounts)."""
-    return BoxOfficeApp(settings or Settings(), clock=clock, office=office)
+    """Build the app (the backend starts when the app mounts); ``demo`` marks every
+    heading DEMO (``cinema-tui --demo``: a throw-away cinema)."""
+    return BoxOfficeApp(settings or Settings(), clock=clock, office=office, demo=demo)
 
 
 __all__ = ["MIN_HEIGHT", "MIN_WIDTH", "BoxOfficeApp", "create_app"]

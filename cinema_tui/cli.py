@@ -2,7 +2,9 @@
 
 ``cinema-tui serve-ssh`` and ``cinema-tui serve-web`` serve it to other terminals and to
 browsers. Argument and settings problems are printed as one sentence and exit with
-status 2; a traceback never reaches the clerk's terminal.
+status 2; a traceback never reaches the clerk's terminal. Without a terminal the app does
+not draw: it says why on stderr (``headless``). A box office that could not open exits
+non-zero with the reason on stderr.
 """
 
 from __future__ import annotations
@@ -149,7 +151,11 @@ def main(argv: list[str] | None = None) -> int:
             from cinema_tui.operator_commands import run
 
             return run(args.command, args, settings)
-        return run_app(settings)
+        from cinema_tui.headless import has_terminal, refuse_without_terminal
+
+        if not has_terminal():  # a script or a pipe: no full screen, one sentence
+            return refuse_without_terminal(settings)
+        return run_app(settings, demo=demo)
     finally:
         if demo_dir is not None:
             remove_demo_dir(demo_dir)
@@ -166,10 +172,12 @@ def _remove_on_hangup(demo_dir: Path) -> None:
     signal.signal(signal.SIGHUP, hangup)
 
 
-def run_app(settings: Settings) -> int:
+def run_app(settings: Settings, *, demo: bool = False) -> int:
+    """Run the full-screen app; its exit status. A box office that could not open showed
+    why full screen; the same sentence is left on the shell (stderr) once it quits."""
     from cinema_tui.app import create_app
 
-    app = create_app(settings)
+    app = create_app(settings, demo=demo)
     try:
         app.run()
     except KeyboardInterrupt:  # Textual has restored the terminal by now

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import pytest
 
 from backend import BoxOffice, ManualClock, Settings
 from backend.catalog import default_catalog_dir, load_catalog
+from tests.terminal import Terminal
 
 #: 2026-11-24 10:00 in Seoul: every test starts at the same moment.
 START = datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)
@@ -63,3 +64,18 @@ async def tomorrow_show(office: BoxOffice, hall: str | None = None, morning: boo
             continue
         return show
     raise AssertionError("no such show tomorrow")
+
+
+@pytest.fixture
+def terminals() -> Iterator[Callable[[], Terminal]]:
+    """Real terminals (tmux windows) for the test, closed after it."""
+    opened: list[Terminal] = []
+
+    def open_terminal() -> Terminal:
+        terminal = Terminal()
+        opened.append(terminal)
+        return terminal
+
+    yield open_terminal
+    for terminal in opened:
+        terminal.close()
