@@ -154,7 +154,7 @@ async def at_checkout(pilot: Pilot) -> None:
 async def at_ticket(pilot: Pilot) -> None:
     app = pilot.app
     await at_checkout(pilot)
-    await pilot.press("f6")
+    await pilot.press("f7")
     for field, typed in (("#card-number", "4242424242424242"), ("#card-expiry", "1230"),
                          ("#card-cvc", "123")):
         app.screen.query_one(field, Input).focus()
