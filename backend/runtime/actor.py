@@ -77,6 +77,8 @@ class Actor:
         self.mailbox_size = mailbox_size
         self.ask_concurrency = ask_concurrency
         self.state = ActorState.STOPPED
+        #: set by ``Supervisor.stop`` (an operator's stop): waiting will not bring it back
+        self.stopped_on_purpose = False
         self.mailbox: asyncio.Queue[Deliver] = asyncio.Queue(mailbox_size)
         self.handled = 0
         self.last_error: str | None = None
@@ -88,7 +90,7 @@ class Actor:
         self._ask_slots = asyncio.Semaphore(ask_concurrency)
         #: Asks being answered now (in their callers' tasks); see ``ask``.
         self._asking = 0
-        self._listeners: list[Callable[["Actor"], None]] = []
+        self._listeners: list[Callable[[Actor], None]] = []
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -96,7 +98,7 @@ class Actor:
     def ready(self) -> bool:
         return self.state is ActorState.READY
 
-    def add_listener(self, listener: Callable[["Actor"], None]) -> None:
+    def add_listener(self, listener: Callable[[Actor], None]) -> None:
         """Be told of every state change (the supervisor and the gateway listen)."""
         self._listeners.append(listener)
 
@@ -110,6 +112,7 @@ class Actor:
         """Open resources, start the run loop, become ready (a no-op when running)."""
         if self.state is ActorState.READY and self._loop_task is not None:
             return
+        self.stopped_on_purpose = False
         self._set_state(ActorState.STARTING)
         self.crashed = asyncio.Event()
         self.mailbox = asyncio.Queue(self.mailbox_size)
@@ -182,6 +185,12 @@ class Actor:
 
     def unavailable(self) -> ServiceUnavailable:
         """The error a caller gets when this actor cannot take requests."""
+        if self.state is ActorState.STOPPED and self.stopped_on_purpose:
+            return ServiceUnavailable(
+                f"The {self.name} service was stopped by an operator; start it again on the "
+                "Ops screen (F5, then g).",
+                key="service.stopped", service=self.name, state=self.state.value,
+            )
         return ServiceUnavailable(
             f"The {self.name} service is {self.state.value}; try again in a moment.",
             key="service.down", service=self.name, state=self.state.value,

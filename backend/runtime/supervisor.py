@@ -110,6 +110,7 @@ class Supervisor:
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
         async with self._lock(name):
+            self.actors[name].stopped_on_purpose = True
             await self.actors[name].stop()
 
     async def replace(self, name: str, new: Actor, drain_timeout: float = 15.0) -> None:

@@ -73,6 +73,12 @@ class FakeService:
 
     def unavailable(self) -> ServiceUnavailable:
         """The real actors' refusal, word for word (``Actor.unavailable``)."""
+        if self.state == "stopped":
+            return ServiceUnavailable(
+                f"The {self.name} service was stopped by an operator; start it again on the "
+                "Ops screen (F5, then g).",
+                key="service.stopped", service=self.name, state=self.state,
+            )
         return ServiceUnavailable(
             f"The {self.name} service is {self.state}; try again in a moment.",
             key="service.down", service=self.name, state=self.state,

@@ -484,7 +484,10 @@ async def test_a_stopped_service_is_said_plainly(office, name, call):
     assert health[name].state == "stopped" and not health[name].ready
     with pytest.raises(ServiceUnavailable) as down:
         await call(office, show)
-    assert str(down.value) == f"The {name} service is stopped; try again in a moment."
+    # waiting will not bring it back: the sentence says who stopped it and how to start it
+    assert str(down.value) == (f"The {name} service was stopped by an operator; start it "
+                               "again on the Ops screen (F5, then g).")
+    assert down.value.key == "service.stopped"
     assert not await settle(office, timeout=0.2)
     await office.start_service(name)
     assert (await office.health())[name].ready

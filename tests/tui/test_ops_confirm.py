@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import pytest
 from rich.cells import cell_len
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from cinema_tui.screens.confirm import ConfirmScreen
 from cinema_tui.screens.now_showing import NowShowingScreen
 from cinema_tui.screens.ops import OpsScreen
-from tests.tui.conftest import started, wait_for
+from tests.tui.conftest import Notifications, started, wait_for
+from tests.tui.test_seat_select import open_map
 
 HINT = "Reservation stopped by an operator — F5 Ops, g starts it"
 
@@ -228,3 +229,19 @@ async def open_ops_ko(pilot) -> None:
     await pilot.press("f5")
     await wait_for(pilot, lambda: isinstance(app.screen, OpsScreen))
     await wait_for(pilot, lambda: "정상" in state(app, "reservation"))
+
+
+async def test_a_sale_refused_by_a_stopped_service_says_how_to_start_it(make_app):
+    """Not "try again in a moment": a stopped service never comes back by itself."""
+    notes = Notifications()
+    app = make_app()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
+        await started(pilot)
+        await open_map(pilot)
+        await app.office.stop_service("reservation")
+        await pilot.press("2")  # the two best seats: reservation must hold them
+        def said() -> str:
+            return str(notes) + "".join(str(w.render()) for w in app.screen.query(Static))
+
+        await wait_for(pilot, lambda: "was stopped by an operator" in said())
+        assert "F5, then g" in said() and "try again in a moment" not in said()
