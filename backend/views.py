@@ -135,6 +135,9 @@ class ServiceHealth:
     restarts: int
     last_error: str | None
     pending_deliveries: int | None = None
+    #: stopped by ``stop_service`` (an operator): it stays stopped until started, unlike a
+    #: service stopped for a moment between a supervisor's restart attempts
+    stopped_by_operator: bool = False
 
 
 @dataclass(frozen=True, slots=True)

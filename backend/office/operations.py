@@ -57,6 +57,8 @@ class Operations(OfficeCore):
                 restarts=rt.supervisor.records[name].restarts,
                 last_error=service.last_error,
                 pending_deliveries=pending,
+                stopped_by_operator=service.state.value == "stopped"
+                and service.stopped_on_purpose,
             )
         return result
 

@@ -214,6 +214,7 @@ class FakeOffice(FakeSelling):
                 handled=s.handled, restarts=s.restarts, last_error=s.last_error,
                 pending_deliveries=(sum(1 for mail in self.mail if mail.sender == name)
                                     if s.state != "stopped" else None),
+                stopped_by_operator=s.state == "stopped",  # only stop_service stops one here
             )
             for name, s in self.services.items()
         }

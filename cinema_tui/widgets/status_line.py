@@ -6,8 +6,9 @@ repeats it for those who can see it.
 
 A service that is stopped or has failed does not come back by itself, and every sale
 that needs it fails meanwhile: the line puts it first, says it was stopped by an
-operator (``stopped`` only comes from ``stop_service``; a crash is ``restarting``, and
-one the supervisor gave up on is ``failed``) and how to start it again (F5 Ops, ``g``),
+operator (``ServiceHealth.stopped_by_operator``: ``stop_service``; a crash is
+``restarting``, a moment between restart attempts is ``stopped`` but not by an operator,
+and one the supervisor gave up on is ``failed``) and how to start it again (F5 Ops, ``g``),
 on every screen. When that does not fit the width, the running services are summed up
 in two words; anything still too long ends in "…".
 """
@@ -30,8 +31,6 @@ SYMBOLS = {
     "restarting": ("◐", "yellow"),
     "failed": ("✖", "bold red"),
 }
-#: States a service stays in until an operator starts it again.
-NEEDS_OPERATOR = ("stopped", "failed")
 
 
 class ServiceStatusLine(AppText, Static):
@@ -76,6 +75,13 @@ class ServiceStatusLine(AppText, Static):
             text.truncate(width, overflow="ellipsis")
         return text
 
+    def _needs_operator(self, name: str) -> bool:
+        """Failed, or stopped by an operator: it will not come back by itself."""
+        h = self.health.get(name)
+        if h is None:
+            return False
+        return h.state == "failed" or (h.state == "stopped" and h.stopped_by_operator)
+
     def _state(self, name: str) -> str:
         h = self.health.get(name)
         return h.state if h else "starting"
@@ -88,7 +94,7 @@ class ServiceStatusLine(AppText, Static):
             if text:
                 text.append("  ")
 
-        down = [name for name in SERVICE_NAMES if self._state(name) in NEEDS_OPERATOR]
+        down = [name for name in SERVICE_NAMES if self._needs_operator(name)]
         stopped = [name for name in down if self._state(name) == "stopped"]
         if stopped:
             symbol, colour = SYMBOLS["stopped"]

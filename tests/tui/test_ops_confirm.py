@@ -245,3 +245,23 @@ async def test_a_sale_refused_by_a_stopped_service_says_how_to_start_it(make_app
 
         await wait_for(pilot, lambda: "was stopped by an operator" in said())
         assert "F5, then g" in said() and "try again in a moment" not in said()
+
+
+@pytest.mark.real_backend  # the real supervisor's restart, between its attempts
+async def test_a_service_stopped_between_restart_attempts_is_not_called_an_operators_stop(
+    make_app,
+):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        actor = app.office.runtime.services["cinema"]
+        await actor.stop()  # what a failed restart attempt leaves: stopped, not on purpose
+        health = (await app.office.health())["cinema"]
+        assert health.state == "stopped" and not health.stopped_by_operator
+        await wait_for(pilot, lambda: "○ Cinema" in text(app, "#status-line"))
+        assert "stopped by an operator" not in text(app, "#status-line")
+        await app.office.stop_service("information")
+        assert (await app.office.health())["information"].stopped_by_operator
+        await wait_for(pilot, lambda: "Information stopped by an operator" in
+                       text(app, "#status-line"))
+        assert "Cinema" not in text(app, "#status-line").split("—")[0]
