@@ -1,13 +1,20 @@
 """A box office in a separate OS process, for the multi-process and crash tests.
 
     python tests/office_process.py race  DATA_DIR SHOW_ID START_AT ROUNDS_JSON
-    python tests/office_process.py churn DATA_DIR SHOW_ID
+    python tests/office_process.py churn DATA_DIR SHOW_ID [LEASE_S [SLOW_VIEWS_S]]
+    python tests/office_process.py survive DATA_DIR SHOW_ID LEASE_S
 
 ``race`` plays rounds (a JSON list of seat lists): round i starts when the wall clock
 reaches START_AT + i × 0.5 s, and tries to hold and sell that round's seats; it prints one
 JSON line per round: {"round": i, "sold": code} or {"round": i, "refused": message}.
 ``churn`` sells and cancels as fast as it can with many concurrent clerks, printing a
-line per sale, until it is killed.
+line per sale, until it is killed (its deliveries leased for LEASE_S, 10 s by default;
+with SLOW_VIEWS_S, information pauses that long before each batch of mail, so there is
+always mail leased and not yet applied when the process is killed).
+``survive`` sells two seats, prints {"ready": n}, then keeps running until a line arrives
+on stdin; it then waits (up to 60 s) for every saga on the data directory to finish and
+prints {"settled": bool, "taken_back": deliveries taken from dead box offices}.
+``CINEMA_HOSTNAME`` in the environment makes either run "on another machine".
 """
 
 from __future__ import annotations
@@ -41,9 +48,20 @@ async def race(data_dir: Path, show_id: str, start_at: float, rounds: list[list[
         await office.settle(10)
 
 
-async def churn(data_dir: Path, show_id: str) -> None:
-    settings = Settings(data_dir=data_dir, payment_timeout_s=0.5, payment_latency_ms=15)
+async def churn(data_dir: Path, show_id: str, lease_s: float = 10.0,
+                slow_views_s: float = 0.0) -> None:
+    settings = Settings(data_dir=data_dir, payment_timeout_s=0.5, payment_latency_ms=15,
+                        delivery_lease_s=lease_s)
     async with BoxOffice.open(settings) as office:
+        if slow_views_s:
+            information = office.runtime.information
+            apply = information.handle_deliveries
+
+            async def slowly(batch):  # type: ignore[no-untyped-def]
+                await asyncio.sleep(slow_views_s)
+                await apply(batch)
+
+            information.handle_deliveries = slowly  # type: ignore[method-assign]
         labels = [s.label for s in office.catalog.showtime(show_id).hall.seats if not s.blocked]
         rng = random.Random(7)
 
@@ -64,12 +82,32 @@ async def churn(data_dir: Path, show_id: str) -> None:
         await asyncio.gather(*(clerk(i) for i in range(12)))
 
 
+async def survive(data_dir: Path, show_id: str, lease_s: float) -> None:
+    settings = Settings(data_dir=data_dir, payment_timeout_s=0.5, delivery_lease_s=lease_s)
+    async with BoxOffice.open(settings) as office:
+        sold = 0
+        for seats in (["M1"], ["M2"]):
+            try:
+                hold = await office.hold(show_id, seats)
+                await office.book(hold.id, tickets={"adult": 1}, payment=Cash(100000))
+                sold += 1
+            except BoxOfficeError:
+                pass  # taken by the churning process: being alive is what counts here
+        print(json.dumps({"ready": sold}), flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+        settled = await office.settle(60)
+        taken = office.runtime.dispatcher.taken_back
+        print(json.dumps({"settled": settled, "taken_back": taken}), flush=True)
+
+
 def main() -> None:
     mode, data_dir, show_id, *rest = sys.argv[1:]
     if mode == "race":
         asyncio.run(race(Path(data_dir), show_id, float(rest[0]), json.loads(rest[1])))
     elif mode == "churn":
-        asyncio.run(churn(Path(data_dir), show_id))
+        asyncio.run(churn(Path(data_dir), show_id, *(float(r) for r in rest)))
+    elif mode == "survive":
+        asyncio.run(survive(Path(data_dir), show_id, float(rest[0])))
     else:
         raise SystemExit(f"unknown mode {mode}")
 

@@ -148,3 +148,133 @@ async def test_crash_by_operator_is_healed(office: BoxOffice):
         await asyncio.sleep(0.02)
     assert health.ready and health.restarts == 1
     await _book(office, "A6")
+
+
+# --- lease owners on several machines (owners.py) ----------------------------------------
+
+
+def _gone_pid() -> int:
+    """The id of a process that has ended (and been reaped) on this machine."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+async def _emit_leased_to(office: BoxOffice, owner: str, until: float) -> str:
+    """Reservation emits a hold's SeatsHeld with its delivery leased to ``owner`` until
+    ``until``: as if that box office had committed it and died before delivering it."""
+    from backend.messaging.journal import Tx
+    from backend.messaging.messages import SeatsHeld
+
+    show = await tomorrow_show(office)
+    reservation = office.runtime.reservation
+
+    def write(conn):
+        tx = Tx(conn, office.clock.now(), "reservation", True, lambda _r: (owner, until))
+        env = tx.emit(
+            SeatsHeld(hold_id="h_elsewhere", show_id=show.id, seats=["J9"], expires_at="-"),
+            correlation_id="h_elsewhere",
+        )
+        return env.message_id
+
+    return await reservation.store.write(write)
+
+
+async def _lease_owner_of(office: BoxOffice, message_id: str) -> str | None:
+    rows = await office.runtime.reservation.query(
+        lambda c: c.execute(select(DELIVERIES.c.lease_owner)
+                            .where(DELIVERIES.c.message_id == message_id)).all())
+    assert len(rows) == 1
+    return rows[0][0]
+
+
+async def _applied_by_information(office: BoxOffice, message_id: str) -> bool:
+    from backend.messaging.journal import already_processed
+
+    info = office.runtime.information
+    return bool(await info.query(already_processed, [message_id]))
+
+
+async def test_a_silent_owner_on_another_host_is_taken_over_after_the_lease_time(
+    office: BoxOffice, clock
+):
+    from backend.messaging.owners import Owner, beat
+
+    lease = office.settings.delivery_lease_s
+    remote = Owner("another-till", _gone_pid(), "0badcafe")  # its pid means nothing here
+    now = clock.now().timestamp()
+    await office.runtime.reservation.store.write(beat, remote, now)
+    message_id = await _emit_leased_to(office, str(remote), now + 3600)  # a long lease
+
+    # alive: its heartbeat is fresh, although os.kill finds no such pid on this machine
+    assert await office.runtime.dispatcher.heartbeat() == 0
+    clock.advance(lease * 0.9)
+    assert await office.runtime.dispatcher.heartbeat() == 0
+    assert await _lease_owner_of(office, message_id) == str(remote)
+    assert not await _applied_by_information(office, message_id)
+
+    clock.advance(lease * 0.2)  # silent for longer than a lease: dead, wherever it ran
+    assert await office.runtime.dispatcher.heartbeat() == 1
+    assert await office.settle(10)
+    assert await _applied_by_information(office, message_id)
+    seat_map = await office.seat_map((await tomorrow_show(office)).id)
+    assert seat_map.seat("J9").state == "held"
+
+
+async def test_a_dead_process_on_this_host_is_taken_over_at_once(office: BoxOffice, clock):
+    from backend.messaging.owners import Owner, this_host
+
+    dead = Owner(this_host(), _gone_pid(), "0badcafe")  # no heartbeat needed: pid is gone
+    message_id = await _emit_leased_to(office, str(dead), clock.now().timestamp() + 3600)
+    assert await office.runtime.dispatcher.heartbeat() == 1
+    assert await office.settle(10)
+    assert await _applied_by_information(office, message_id)
+
+
+async def test_v0_1_pid_leases_are_judged_by_their_pid(office: BoxOffice, clock):
+    import os
+
+    far = clock.now().timestamp() + 3600
+    alive = await _emit_leased_to(office, f"pid:{os.getppid()}", far)  # a running process
+    assert await office.runtime.dispatcher.heartbeat() == 0
+    assert await _lease_owner_of(office, alive) == f"pid:{os.getppid()}"
+
+    gone = await _emit_leased_to(office, f"pid:{_gone_pid()}", far)
+    assert await office.runtime.dispatcher.heartbeat() == 1
+    assert await _lease_owner_of(office, alive) == f"pid:{os.getppid()}"
+    assert await office.settle(1) is False  # the live one's mail waits for its lease
+    assert await _applied_by_information(office, gone)
+    assert not await _applied_by_information(office, alive)
+
+
+def test_owner_names_say_host_process_and_start(monkeypatch):
+    import os
+
+    from backend.messaging.owners import Judge, Owner, new_owner, parse_owner
+
+    monkeypatch.setenv("CINEMA_HOSTNAME", "till-3")
+    me = new_owner()
+    assert str(me).startswith(f"host=till-3;pid={os.getpid()};start=")
+    assert parse_owner(str(me)) == me
+    assert parse_owner("pid:42") == Owner(None, 42, None)
+    assert parse_owner("nonsense") is None
+    again = new_owner()
+    assert again.start != me.start  # a reused pid is not the old owner
+
+    judge = Judge(me, now=1000.0, lease_seconds=10.0, running=lambda pid: pid == 7)
+    here_running = str(Owner("till-3", 7, "aaaaaaaa"))
+    here_gone = str(Owner("till-3", 8, "aaaaaaaa"))
+    there_gone = str(Owner("till-9", 8, "aaaaaaaa"))
+    assert not judge.is_dead(str(me), None)
+    assert not judge.is_dead(here_running, None) and not judge.is_dead(here_running, 995.0)
+    assert judge.is_dead(here_running, 989.0)  # alive pid, silent: a reused pid
+    assert judge.is_dead(here_gone, 999.0)  # gone from this machine: at once
+    assert not judge.is_dead(there_gone, None) and not judge.is_dead(there_gone, 990.0)
+    assert judge.is_dead(there_gone, 989.9)
+    assert judge.is_dead(str(again), None)  # an earlier start of this very process
+    assert not judge.is_dead(str(again), 999.0)  # ... unless it still beats (two offices)
+    assert judge.is_dead("pid:8", None) and not judge.is_dead("pid:7", None)
+    assert not judge.is_dead("nonsense", None)

@@ -82,7 +82,7 @@ async def test_a_fresh_data_directory_is_at_the_code_revision(tmp_path):
     async with BoxOffice.open(Settings(data_dir=tmp_path / "new")):
         pass
     for service in SERVICES:
-        assert revision(tmp_path / "new" / f"{service}.db") == f"{service}_0002"
+        assert revision(tmp_path / "new" / f"{service}.db") == f"{service}_0003"
 
 
 def drop_column(db: Path, table: str, column: str) -> None:

@@ -3,8 +3,11 @@
 It is only the wake-up, never the truth: everything it moves is already committed in a
 producer's ``deliveries`` table, leased while in flight, deleted when the receiver says
 it applied the message, and given back (lease cleared) when the receiver stopped or was
-full. A process killed mid-flight leaves leases whose owner no longer exists; the next
-dispatcher to start takes them back at once instead of waiting for them to run out.
+full. A process killed mid-flight leaves leases whose owner no longer exists. Every
+dispatcher renews its owner's heartbeat in each service database a few times per lease
+(``owners.py``) and, in the same transaction, gives back the leases of owners that are
+dead: killed on this machine (at once) or silent for longer than a lease (on any
+machine), so a live box office finishes their work while it keeps selling.
 
 Producers wake it with a hint of which receivers got mail; a slow poll covers mail
 written by other processes on the same data directory and leases that ran out.
@@ -14,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
@@ -23,10 +25,10 @@ from backend.messaging.journal import (
     Claimed,
     acknowledge,
     claim,
-    owner_id,
     release,
     release_orphaned_leases,
 )
+from backend.messaging.owners import Judge, beat, forget, new_owner
 from backend.runtime.actor import Deliver
 from backend.sql import SQL, run
 
@@ -34,25 +36,6 @@ if TYPE_CHECKING:
     from backend.services.base import Service
 
 log = logging.getLogger(__name__)
-
-
-def _owner_alive(owner: str) -> bool:
-    """Whether the process named by a lease owner still runs (same machine only)."""
-    if not owner.startswith("pid:"):
-        return True
-    try:
-        pid = int(owner[4:])
-    except ValueError:
-        return False
-    if pid == os.getpid():
-        return False  # a previous life of this very process id: we hold no leases yet
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Dispatcher:
@@ -70,7 +53,14 @@ class Dispatcher:
         self.lease_seconds = lease_seconds
         self.poll_interval = poll_interval
         self.claim_limit = claim_limit
-        self.owner = owner_id()
+        #: This start of this process, as its leases and heartbeats name it.
+        self.me = new_owner()
+        self.owner = str(self.me)
+        #: How often the heartbeat is renewed (and dead owners looked for): a few times
+        #: per lease, so a live owner is never mistaken for a silent one.
+        self.heartbeat_interval = lease_seconds / 3
+        #: Deliveries taken back from dead owners since this start (for tests and logs).
+        self.taken_back = 0
         self._hints: set[tuple[str, str]] = set()
         self._wake = asyncio.Event()
         self._acknowledged: dict[str, list[int]] = defaultdict(list)
@@ -81,15 +71,12 @@ class Dispatcher:
     # --- life cycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Take back leases of dead processes, then start moving mail."""
-        for name, service in self.services.items():
-            if service.store.is_open:
-                taken = await service.store.write(release_orphaned_leases, _owner_alive)
-                if taken:
-                    log.info("took back %d deliveries leased by dead processes (%s)", taken, name)
+        """Announce this owner, take back leases of dead ones, then start moving mail."""
+        await self.heartbeat()
         self._tasks = [
             asyncio.create_task(self._run(), name="dispatcher"),
             asyncio.create_task(self._flush_loop(), name="dispatcher-acks"),
+            asyncio.create_task(self._heartbeat_loop(), name="dispatcher-heartbeat"),
         ]
 
     async def stop(self) -> None:
@@ -98,6 +85,48 @@ class Dispatcher:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         await self._flush()
+        for service in self.services.values():
+            if service.store.is_open:
+                try:
+                    await service.store.write(forget, self.me)
+                except BoxOfficeError as exc:  # going away anyway: the beat goes stale
+                    log.info("dispatcher could not withdraw its heartbeat: %s", exc)
+
+    # --- heartbeats ---------------------------------------------------------------------
+
+    async def heartbeat(self) -> int:
+        """Renew this owner's heartbeat in every open service database and give back the
+        leases of dead owners there; how many deliveries came back."""
+        taken = 0
+        for name, service in self.services.items():
+            if not service.store.is_open:
+                continue
+            judge = Judge(self.me, service.clock.now().timestamp(), self.lease_seconds)
+
+            def renew(conn: Any, judge: Judge = judge) -> int:
+                beat(conn, self.me, judge.now)
+                return release_orphaned_leases(conn, judge)
+
+            back = await service.store.write(renew)
+            if back:
+                log.info("took back %d deliveries leased by dead box offices (%s)", back, name)
+                taken += back
+        if taken:
+            self.taken_back += taken
+            self.wake()
+        return taken
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_interval)
+            try:
+                await self.heartbeat()
+            except asyncio.CancelledError:
+                raise
+            except BoxOfficeError as exc:  # a store went away under us: next beat
+                log.info("dispatcher heartbeat: %s", exc)
+            except Exception:
+                log.exception("dispatcher heartbeat failed")
 
     # --- wake-ups -----------------------------------------------------------------------
 

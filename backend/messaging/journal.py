@@ -10,12 +10,14 @@ keeps failing is written to ``dead_letters``, where it stays for an operator to 
 and retry.
 
 Deliveries are claimed with a lease (owner + deadline) rather than tailed by id, so the
-same code works on PostgreSQL (``FOR UPDATE SKIP LOCKED``), where ids are not commit order.
+same code works on PostgreSQL (``FOR UPDATE SKIP LOCKED``), where ids are not commit order
+and have gaps: ids only name rows (to acknowledge or give back); claiming oldest id first
+is fairness, never correctness. Who an owner is, and when its leases are taken over, is
+``owners.py``.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +29,7 @@ from sqlmodel import Field, SQLModel
 
 from backend.messaging.envelope import Envelope
 from backend.messaging.messages import Message
+from backend.messaging.owners import HEARTBEATS, Judge, new_owner, release_dead_owners
 from backend.messaging.routes import ROUTES
 from backend.sql import SQL, Rows, in_list, run
 
@@ -88,8 +91,9 @@ DELIVERIES: Table = DeliveryRow.__table__  # type: ignore[assignment]
 PROCESSED: Table = ProcessedRow.__table__  # type: ignore[assignment]
 DEAD_LETTERS: Table = DeadLetterRow.__table__  # type: ignore[assignment]
 
-#: Tables every service database has, beside the service's own.
-JOURNAL_TABLES: list[Table] = [OUTBOX, DELIVERIES, PROCESSED, DEAD_LETTERS]
+#: Tables every service database has, beside the service's own (the heartbeats of lease
+#: owners since revision 3).
+JOURNAL_TABLES: list[Table] = [OUTBOX, DELIVERIES, PROCESSED, DEAD_LETTERS, HEARTBEATS]
 
 
 from backend.runtime.clock import from_epoch, to_epoch  # noqa: E402,F401 - re-exported
@@ -223,8 +227,8 @@ class Claimed:
 
 
 def owner_id() -> str:
-    """Lease owner of this process: its pid, so a dead owner's leases can be taken over."""
-    return f"pid:{os.getpid()}"
+    """A new lease owner's name: host, pid and a nonce of this start (``owners.py``)."""
+    return str(new_owner())
 
 
 def claim(
@@ -300,19 +304,13 @@ def release(conn: Connection, delivery_ids: Iterable[int]) -> None:
         run(conn, SQL.of(f"{_GIVE_BACK} WHERE id IN {marks}"), params)
 
 
-def release_orphaned_leases(conn: Connection, is_alive: "callable[[str], bool]") -> int:
-    """Take back leases held by processes that no longer exist (killed mid-delivery)."""
-    owners = [r[0] for r in run(conn, _LEASE_OWNERS)]
-    dead = [o for o in owners if not is_alive(o)]
-    if not dead:
-        return 0
-    marks, params = in_list("o", dead)
-    result = run(conn, SQL.of(f"{_GIVE_BACK} WHERE lease_owner IN {marks}"), params)
-    return result.rowcount or 0
+def release_orphaned_leases(conn: Connection, judge: Judge) -> int:
+    """Take back leases held by owners ``judge`` finds dead (killed mid-delivery, on this
+    machine or another), so a live box office delivers their mail."""
+    return release_dead_owners(conn, judge)
 
 
 _GIVE_BACK = "UPDATE deliveries SET lease_until = 0.0, lease_owner = NULL"
-_LEASE_OWNERS = SQL("SELECT DISTINCT lease_owner FROM deliveries WHERE lease_owner IS NOT NULL")
 
 
 def pending_count(conn: Connection, destination: str | None = None) -> int:
