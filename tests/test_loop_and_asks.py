@@ -117,7 +117,10 @@ async def test_checkpoints_run_off_the_loop_and_the_wal_stays_bounded(tmp_path):
     checkpoints: list[int] = []
     original = store._checkpoint
     store._checkpoint = lambda: (checkpoints.append(1), original())[1]  # type: ignore
-    commits = INLINE_AUTOCHECKPOINT + 500
+    # Past the auto-checkpoint, every commit tries to start the WAL over; one that finds
+    # the writer thread's own checkpoint running gives way. Twice the threshold leaves
+    # thousands of tries (a margin of 500 was not enough on a loaded machine).
+    commits = INLINE_AUTOCHECKPOINT * 2
     try:
         def insert(conn) -> None:
             conn.connection.driver_connection.execute("INSERT INTO t DEFAULT VALUES")
