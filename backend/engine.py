@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.exc import DatabaseError as SADatabaseError
-from sqlalchemy.exc import OperationalError
 
 from backend.errors import StorageError
 from backend.private_files import DIRECTORY_MODE, FILE_MODE
@@ -41,7 +41,12 @@ def sqlite_url(path: Path) -> str:
 def explain(name: str, where: str, exc: BaseException) -> StorageError:
     """A driver error about the ``name`` database at ``where`` as a sentence for the
     person at the terminal."""
-    text = str(getattr(exc, "orig", exc)).lower()
+    orig = getattr(exc, "orig", exc)
+    text = str(orig).lower()
+    if type(orig).__module__.startswith("psycopg"):
+        said = _explain_server(name, where, text, getattr(orig, "sqlstate", None))
+        if said is not None:
+            return said
     if "locked" in text or "busy" in text:
         return StorageError(
             f"The {name} database ({where}) is locked by another program. "
@@ -62,10 +67,65 @@ def explain(name: str, where: str, exc: BaseException) -> StorageError:
     return StorageError(f"The {name} database ({where}) refused a change: {text}")
 
 
+#: What a PostgreSQL server says (lower case) when it cannot be reached, or went away
+#: under a connection: the clerk can only wait or call whoever runs the server.
+_UNREACHABLE = (
+    "connection refused", "could not connect", "connection failed", "failed to resolve host",
+    "name or service not known", "no route to host", "timeout expired", "timed out",
+    "server closed the connection", "terminating connection", "the database system is",
+    "connection is closed", "connection is lost", "consuming input failed",
+    "network is unreachable", "connection reset", "broken pipe", "ssl syscall error",
+)
+#: SQLSTATE classes and codes of a server going away: 08 connection exception, 57P01-03
+#: (shut down by its administrator, crash, cannot connect now).
+_GONE_STATES = ("57P01", "57P02", "57P03")
+#: Serialization failure and deadlock: another transaction won; nothing was done.
+_CONFLICT_STATES = ("40001", "40P01")
+
+
+def _explain_server(name: str, where: str, text: str, sqlstate: str | None
+                    ) -> StorageError | None:
+    """A PostgreSQL error (psycopg) in words, or None for the general sentences."""
+    server = where.split("/", 1)[0] or "the local socket"
+    if "does not exist" in text and ("database" in text or "role" in text):
+        what = "database" if "database" in text else "user"
+        return StorageError(
+            f"The {name} database ({where}) cannot be opened: the PostgreSQL server at "
+            f"{server} has no such {what}. Create it (docs/postgres.md) or correct "
+            f"{name}_db_url."
+        )
+    if "authentication failed" in text or "no pg_hba.conf entry" in text:
+        return StorageError(
+            f"The PostgreSQL server at {server} refused the {name} database's login. Check "
+            f"the user and password of {name}_db_url and the server's pg_hba.conf."
+        )
+    if (sqlstate or "").startswith("08") or sqlstate in _GONE_STATES or any(
+            phrase in text for phrase in _UNREACHABLE):
+        return StorageError(
+            f"The {name} database cannot be reached: the PostgreSQL server at {server} "
+            "is not answering. Nothing was changed; it is tried again when the server is "
+            "back (check that it is running and reachable from this machine)."
+        )
+    if sqlstate in _CONFLICT_STATES:
+        return StorageError(
+            f"The {name} database ({where}) is busy with another box office's change. "
+            "Nothing was changed; try again."
+        )
+    return None
+
+
 def where_of(url: str) -> str:
     """Where a database is, for messages: its file, or its server and name (never a
-    password)."""
-    return url.split("///", 1)[1] if url.startswith("sqlite") else url.split("@")[-1]
+    user or password)."""
+    if url.startswith("sqlite"):
+        return url.split("///", 1)[1] if "///" in url else "memory"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url.split("@")[-1].split("?")[0]
+    host = parsed.host or str(parsed.query.get("host") or "") or "localhost"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{host}{port}/{parsed.database or ''}"
 
 
 def make_engine(url: str, busy_timeout_ms: int = 10_000) -> Engine:

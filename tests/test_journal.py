@@ -173,7 +173,8 @@ async def _emit_leased_to(office: BoxOffice, owner: str, until: float) -> str:
     reservation = office.runtime.reservation
 
     def write(conn):
-        tx = Tx(conn, office.clock.now(), "reservation", True, lambda _r: (owner, until))
+        tx = Tx(conn, office.clock.now(), "reservation", reservation.store.is_sqlite,
+                lambda _r: (owner, until))
         env = tx.emit(
             SeatsHeld(hold_id="h_elsewhere", show_id=show.id, seats=["J9"], expires_at="-"),
             correlation_id="h_elsewhere",

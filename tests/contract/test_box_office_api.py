@@ -45,8 +45,26 @@ SAGA = ["SeatsHeld", "BookingRequested", "PaymentCaptured", "BookingPaid",
         "SeatsConfirmed", "BookingCompleted"]
 
 
+#: Fresh ``*_db_url`` settings for each real box office a test opens (empty unless
+#: CINEMA_TEST_ENGINE puts services on PostgreSQL); set for each test by ``engine``.
+_database_urls: Callable[[], dict[str, str]] = dict
+
+
+def engine(database_urls: Callable[[], dict[str, str]]) -> None:
+    """Put the real box offices of this test on the engine ``CINEMA_TEST_ENGINE`` names
+    (``tests/conftest.py``)."""
+    global _database_urls
+    _database_urls = database_urls
+
+
+@pytest.fixture(autouse=True)
+def _this_modules_engine(database_urls: Callable[[], dict[str, str]]) -> None:
+    engine(database_urls)
+
+
 async def opened(kind: str, tmp_path: Path, clock: ManualClock, **more: Any) -> BoxOfficeAPI:
-    settings = Settings(data_dir=tmp_path / kind, language="en", **more)
+    urls = _database_urls() if kind == "real" else {}
+    settings = Settings(data_dir=tmp_path / kind, language="en", **urls, **more)
     office = BoxOffice(settings, clock=clock) if kind == "real" else FakeOffice(
         settings, clock=clock)
     await office.start()
@@ -54,9 +72,11 @@ async def opened(kind: str, tmp_path: Path, clock: ManualClock, **more: Any) -> 
 
 
 @pytest.fixture(params=KINDS)
-async def office(request, tmp_path: Path, clock: ManualClock) -> AsyncIterator[BoxOfficeAPI]:
+async def office(request, tmp_path: Path, clock: ManualClock,
+                 database_urls: Callable[[], dict[str, str]]) -> AsyncIterator[BoxOfficeAPI]:
     """The real box office on a fresh data directory, then the fake; English, the test's
     ManualClock (2026-11-24 10:00 in Seoul)."""
+    engine(database_urls)  # also for the modules that import this fixture alone
     office = await opened(request.param, tmp_path, clock)
     try:
         yield office

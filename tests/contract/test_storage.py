@@ -2,10 +2,12 @@
 
 ``StorageContract`` holds the tests; an engine takes part by subclassing it and giving
 the ``url`` fixture (an empty database of its own per test). ``TestSQLiteStorage`` runs
-them on a real SQLite file; a PostgreSQL subclass would override ``url`` alone. Every
-test runs twice, on the event loop's own connection and on the store's threads
-(``Settings.sqlite_inline`` on and off): both paths must behave the same. What only one
-engine can show (SQLite's lock and damaged file) is tested in that engine's subclass.
+them on a real SQLite file, ``TestStorageOnPostgres`` on a fresh database of a throwaway
+PostgreSQL server (``tests/postgres.py``). On SQLite every test runs twice, on the event
+loop's own connection and on the store's threads (``Settings.sqlite_inline`` on and off):
+both paths must behave the same; PostgreSQL has only the threads. What only one engine
+can show (SQLite's lock and damaged file, a server that is unreachable or drops its
+connections) is tested in that engine's subclass.
 """
 
 from __future__ import annotations
@@ -143,6 +145,23 @@ class StorageContract:
             await store.write(names)
         with pytest.raises(StorageError, match="The contract database is closed"):
             await store.read(names)
+
+    async def test_racing_claims_of_one_key_are_won_once(self, store: Store, url: str,
+                                                         settings: Settings):
+        # two box offices (two stores) claim the same seats at once: the database, not
+        # Python, decides, and every seat is taken by exactly one claim
+        other = await self.open_store(url, settings)
+        try:
+            def claim(conn: Any, name: str) -> int:
+                return run(conn, ADD_NEW, {"name": name, "qty": 1}).rowcount
+
+            seats = [f"seat{i}" for i in range(20)]
+            won = await asyncio.gather(*(s.write(claim, seat) for seat in seats
+                                         for s in (store, other)))
+            assert sum(won) == len(seats) and set(won) == {0, 1}
+            assert await other.read(names) == sorted(seats)
+        finally:
+            await other.close()
 
     # --- results ------------------------------------------------------------------------
 
@@ -375,3 +394,55 @@ class TestSQLiteStorage(StorageContract):
         with pytest.raises(StorageError, match="data directory .* cannot be used"):
             await store.open()
         await store.close()
+
+
+class TestStorageOnPostgres(StorageContract):
+    """The contract on a real PostgreSQL server (``tests/postgres.py``), a fresh database
+    per test, plus what only a server can show."""
+
+    @pytest.fixture
+    def url(self, postgres_url: Any) -> str:
+        return postgres_url("contract")
+
+    @pytest.fixture(params=[False], ids=["threaded"])
+    def settings(self, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+        # Transactions on the loop's own thread are SQLite's alone (a server is a network
+        # trip away): on PostgreSQL both settings take the threads, so run that path once.
+        return Settings(data_dir=tmp_path / "data", sqlite_inline=request.param)
+
+    async def test_an_unreachable_server_is_explained(self, settings: Settings):
+        from tests.postgres import free_port
+
+        url = f"postgresql+psycopg://clerk:s3cret-pw@127.0.0.1:{free_port()}/contract"
+        with pytest.raises(StorageError) as raised:
+            await self.open_store(url, settings)
+        said = str(raised.value)
+        assert said.startswith("The contract database cannot be reached: the PostgreSQL "
+                               f"server at 127.0.0.1:{url.rsplit(':', 1)[1].split('/')[0]} "
+                               "is not answering.")
+        assert "s3cret" not in said and "clerk" not in said
+
+    async def test_a_missing_database_is_explained(self, postgres_server: Any,
+                                                   settings: Settings):
+        url = postgres_server.url("no_such_database")
+        with pytest.raises(StorageError, match=r"^The contract database \(127\.0\.0\.1:\d+/"
+                           r"no_such_database\) cannot be opened: the PostgreSQL server at "
+                           r"127\.0\.0\.1:\d+ has no such database\."):
+            await self.open_store(url, settings)
+
+    async def test_a_dropped_connection_fails_one_write_and_the_store_goes_on(
+            self, store: Store, url: str, postgres_server: Any):
+        import psycopg
+
+        await store.write(lambda conn: run(conn, ADD, {"name": "a", "qty": 1}))
+        database = url.rsplit("/", 1)[1]
+        with psycopg.connect(postgres_server.url().replace("+psycopg", ""),
+                             autocommit=True) as admin:  # as when the server restarts
+            ended = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()", (database,)).fetchone()
+        assert ended is not None and ended[0] >= 1
+        with pytest.raises(StorageError, match="cannot be reached: the PostgreSQL server"):
+            await store.write(lambda conn: run(conn, ADD, {"name": "b", "qty": 1}))
+        await store.write(lambda conn: run(conn, ADD, {"name": "c", "qty": 1}))  # reconnected
+        assert await store.read(names) == ["a", "c"]
