@@ -123,8 +123,9 @@ class FakeSelling(FakeSagas):
             labels.append(spec.label)
         return labels
 
-    async def release(self, hold_id: str) -> None:
-        """Give held seats back; nothing to do if the hold ended already."""
+    def _unsold_hold(self, hold_id: str) -> Any:
+        """The hold ``release`` and ``extend_hold`` act on, refused in the real
+        reservation's words when it does not exist or its seats were sold."""
         hold_id = arguments.text(hold_id, "hold_id")
         self._ready(RESERVATION)
         self._sweep()
@@ -134,6 +135,11 @@ class FakeSelling(FakeSagas):
         if hold.state == "booked":
             raise InvalidInput("These seats were sold; cancel the booking instead.",
                                key="hold.sold")
+        return hold
+
+    async def release(self, hold_id: str) -> None:
+        """Give held seats back; nothing to do if the hold ended already."""
+        hold = self._unsold_hold(hold_id)
         if hold.state != "active":
             return
         if hold.booking_id is not None:
@@ -144,15 +150,7 @@ class FakeSelling(FakeSagas):
 
     async def extend_hold(self, hold_id: str) -> HoldInfo:
         """Give a live hold more time, by the real reservation's rule (``extension``)."""
-        hold_id = arguments.text(hold_id, "hold_id")
-        self._ready(RESERVATION)
-        self._sweep()
-        hold = self.holds.get(hold_id)
-        if hold is None:
-            raise NotFound("That seat hold does not exist.", key="hold.missing")
-        if hold.state == "booked":
-            raise InvalidInput("These seats were sold; cancel the booking instead.",
-                               key="hold.sold")
+        hold = self._unsold_hold(hold_id)
         if hold.state != "active" or hold.expires_at <= self.clock.now():
             raise HoldExpired("The seat hold ran out and the seats were released; choose the "
                               "seats again.")
