@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 
-from backend.errors import StorageError
+from backend.errors import DatabaseUnreachable, StorageError
 from backend.private_files import DIRECTORY_MODE, FILE_MODE
 
 #: SQLite's primary result codes for "another connection holds the lock".
@@ -101,10 +101,12 @@ def _explain_server(name: str, where: str, text: str, sqlstate: str | None
         )
     if (sqlstate or "").startswith("08") or sqlstate in _GONE_STATES or any(
             phrase in text for phrase in _UNREACHABLE):
-        return StorageError(
+        return DatabaseUnreachable(
             f"The {name} database cannot be reached: the PostgreSQL server at {server} "
-            "is not answering. Nothing was changed; it is tried again when the server is "
-            "back (check that it is running and reachable from this machine)."
+            "is not answering. It is tried again by itself; once the server is back, "
+            "repeat what you were doing (check that the server is running and reachable "
+            "from this machine).",
+            key="storage.unreachable", service=name, server=server,
         )
     if sqlstate in _CONFLICT_STATES:
         return StorageError(

@@ -125,3 +125,11 @@ class StorageError(BoxOfficeError):
     """The data directory or a database cannot be used (unwritable, locked, corrupt)."""
 
     code = "storage_error"
+
+
+class DatabaseUnreachable(StorageError):
+    """A database server (PostgreSQL) is not answering: down, restarting, or cut off by
+    the network. Nothing was done; the same request can be made again once it is back,
+    and the box office keeps trying by itself (its status line says so meanwhile)."""
+
+    code = "database_unreachable"

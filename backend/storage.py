@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -44,7 +45,7 @@ from backend.engine import (  # noqa: F401 - re-exported: callers import these f
     sqlite_url,
     where_of,
 )
-from backend.errors import StorageError
+from backend.errors import DatabaseUnreachable, StorageError
 from backend.private_files import tighten_database_files
 from backend.sql import SQL, Row, Rows, in_list, run  # noqa: F401 - re-exported
 
@@ -74,6 +75,15 @@ class Store:
         self.inline = self.is_sqlite
         #: Committed transactions by kind ("write", "read"), for benchmarks and tests.
         self.commits: Counter[str] = Counter()
+        #: While the database server is not answering: what the last attempt was told (a
+        #: sentence); None once a transaction gets through again. Every transaction is
+        #: a probe, and the status line's health poll makes one a second, so a clerk
+        #: sees "unreachable, retrying" go away by itself when the server is back.
+        self.unreachable: str | None = None
+        #: Bumped when the server was found unreachable: every thread's connection made
+        #: before then is suspect, and is checked (the pool's pre-ping) before its next
+        #: transaction, rather than each failing one transaction of its own.
+        self._generation = 0
         self._engine: Engine | None = None
         self._writer: ThreadPoolExecutor | None = None
         self._reader: ThreadPoolExecutor | None = None
@@ -271,10 +281,23 @@ class Store:
         owns one: checking a connection out of the pool for every transaction costs more
         than many of the transactions themselves)."""
         conn = getattr(self._local, "conn", None)
+        if conn is not None and not self.is_sqlite:
+            # A server connection idle for a while, or made before the server was last
+            # found away, may have been cut (a restart, a network blip): it goes back to
+            # the pool, whose pre-ping checks it on the way out and replaces it if dead.
+            # A transaction then never fails just because its connection was stale.
+            now = time.monotonic()
+            if (now - self._local.used > IDLE_CHECK_S
+                    or self._local.generation != self._generation):
+                conn.close()
+                conn = None
+            self._local.used = now
         if conn is None or conn.closed:
             assert self._engine is not None
             conn = self._engine.connect()
             self._local.conn = conn
+            self._local.used = time.monotonic()
+            self._local.generation = self._generation
         return conn
 
     def _drop_thread_connection(self) -> None:
@@ -286,15 +309,23 @@ class Store:
     async def _run(self, pool: ThreadPoolExecutor, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(pool, fn, *args)
+            result = await loop.run_in_executor(pool, fn, *args)
         except (DBAPIError, sqlite3.Error) as exc:
-            raise self._explain(exc) from exc
+            said = self._explain(exc)
+            if isinstance(said, DatabaseUnreachable):
+                self.unreachable = str(said)
+                self._generation += 1
+            raise said from exc
+        self.unreachable = None
+        return result
 
     def _explain(self, exc: Exception) -> StorageError:
         """Turn a driver error into a sentence for the person at the terminal."""
         return explain(self.name, self.where, exc)
 
 
+#: Seconds a server (PostgreSQL) connection may sit idle before it is checked before use.
+IDLE_CHECK_S = 1.0
 #: Inline write commits between two checkpoints run on the writer thread (a commit adds
 #: some 10-40 pages to the WAL; SQLite's own default is a checkpoint per 1000 pages).
 CHECKPOINT_EVERY = 50

@@ -138,6 +138,9 @@ class ServiceHealth:
     #: stopped by ``stop_service`` (an operator): it stays stopped until started, unlike a
     #: service stopped for a moment between a supervisor's restart attempts
     stopped_by_operator: bool = False
+    #: while its database server is not answering: the sentence the last attempt got
+    #: (the service itself is up, and retries by itself); None when all is well
+    database_unreachable: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,10 @@ dispatcher renews its owner's heartbeat in each service database a few times per
 dead: killed on this machine (at once) or silent for longer than a lease (on any
 machine), so a live box office finishes their work while it keeps selling.
 
-Producers wake it with a hint of which receivers got mail; a slow poll covers mail
-written by other processes on the same data directory and leases that ran out.
+Producers wake it with a hint of which receivers got mail; on PostgreSQL other
+machines' producers wake it too (``wakeups.py``: NOTIFY/LISTEN); a slow poll covers
+mail written by other processes on the same data directory, notices that were missed,
+and leases that ran out.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from backend.messaging.journal import (
     release_orphaned_leases,
 )
 from backend.messaging.owners import Judge, beat, forget, new_owner
+from backend.messaging.wakeups import Listener, Notice
 from backend.runtime.actor import Deliver
 from backend.sql import SQL, run
 
@@ -67,6 +70,8 @@ class Dispatcher:
         self._released: dict[str, list[int]] = defaultdict(list)
         self._flush_wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        #: One per PostgreSQL database the services use: other machines' commits.
+        self.listeners: list[Listener] = []
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -78,8 +83,16 @@ class Dispatcher:
             asyncio.create_task(self._flush_loop(), name="dispatcher-acks"),
             asyncio.create_task(self._heartbeat_loop(), name="dispatcher-heartbeat"),
         ]
+        urls = {s.store.url for s in self.services.values() if not s.store.is_sqlite}
+        self.listeners = [Listener(url, self.owner, self.heard, self.missed)
+                          for url in sorted(urls)]
+        for listener in self.listeners:
+            listener.start()
 
     async def stop(self) -> None:
+        for listener in self.listeners:
+            await listener.stop()
+        self.listeners = []
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -138,6 +151,21 @@ class Dispatcher:
         else:
             self._hints.add(("*", "*"))
         self._wake.set()
+
+    def heard(self, notice: Notice) -> None:
+        """Another box office committed (PostgreSQL's NOTIFY): move the mail it left
+        and wake whoever here watches what it touched."""
+        if notice.mail_for:
+            self.wake(notice.service, set(notice.mail_for))
+        service = self.services.get(notice.service)
+        if service is not None and notice.keys:
+            service.wake_watchers(notice.keys)
+
+    def missed(self) -> None:
+        """Listening again after a gap: whatever was said meanwhile, look at everything."""
+        self.wake()
+        for service in self.services.values():
+            service.wake_watchers(("*",))
 
     def lease_for(self, receiver: str) -> tuple[str, float] | None:
         """Lease mail for ``receiver`` at emit time if it runs here, is ready and has room.

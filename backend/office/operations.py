@@ -59,6 +59,7 @@ class Operations(OfficeCore):
                 pending_deliveries=pending,
                 stopped_by_operator=service.state.value == "stopped"
                 and service.stopped_on_purpose,
+                database_unreachable=service.store.unreachable,
             )
         return result
 

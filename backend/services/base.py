@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 from sqlalchemy import Table
 
-from backend.errors import StorageError
+from backend.errors import DatabaseUnreachable, StorageError
 from backend.messaging.envelope import Envelope
 from backend.messaging.journal import (
     Claimed,
@@ -39,6 +39,7 @@ from backend.messaging.journal import (
     reopen_dead_letter,
 )
 from backend.messaging.handlers import handler_table, handles  # noqa: F401 - for services
+from backend.messaging.wakeups import announce
 from backend.messaging.messages import Message, message_class
 from backend.runtime.actor import Actor, Deliver
 from backend.runtime.clock import Clock
@@ -62,6 +63,11 @@ class Postman(Protocol):
 
 #: How many recent facts (booking statuses...) a service remembers for fast waits.
 RECENT_FACTS = 20_000
+
+
+#: How long a service pauses applying mail after its database server did not answer
+#: (the mail goes back to its journal meanwhile): a retry per half second, not a spin.
+UNREACHABLE_PAUSE_S = 0.5
 
 
 class Service(Actor):
@@ -97,6 +103,10 @@ class Service(Actor):
         #: Facts established by recent commits (e.g. a booking's view status), newest last.
         self.recent: dict[object, object] = {}
         self._watchers: dict[str, list[asyncio.Event]] = defaultdict(list)
+        #: Watchers woken by another box office's commit (``wake_watchers``): memory
+        #: knows nothing of it, so their next check reads the tables whatever
+        #: ``worth_checking`` would say.
+        self._woken_elsewhere: set[asyncio.Event] = set()
         self._failures: dict[str, int] = defaultdict(int)
 
     # --- life cycle ---------------------------------------------------------------------
@@ -128,11 +138,17 @@ class Service(Actor):
         now = self.clock.now()
         holder: list[Tx] = []
         lease = self.postman.lease_for if self.postman is not None else None
+        # on PostgreSQL other machines' box offices hear of this commit (``wakeups``)
+        owner = (getattr(self.postman, "owner", None)
+                 if not self.store.is_sqlite and self.postman is not None else None)
 
         def body(conn: Any) -> T:
             tx = Tx(conn, now, self.name, self.store.is_sqlite, lease)
             holder.append(tx)
-            return fn(tx, *args)
+            result = fn(tx, *args)
+            if owner is not None and (tx.touched or tx.unleased):
+                announce(conn, owner, self.name, tx.touched, tx.unleased)
+            return result
 
         result = await self.store.write(body)
         tx = holder[-1]
@@ -160,6 +176,10 @@ class Service(Actor):
 
     def after_commit(self, tx: Tx) -> None:
         """Hook for in-memory state that follows the tables (caches); nothing by default."""
+
+    def touched_elsewhere(self, keys: tuple[str, ...]) -> None:
+        """Hook: another box office committed changes to ``keys`` (``"*"``: anything);
+        caches of them must be read again. Nothing by default."""
 
     async def query(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn(conn, *args)`` in a read transaction."""
@@ -202,13 +222,26 @@ class Service(Actor):
                     # it can swallow the caller's cancellation
                     async with asyncio.timeout(min(poll, remaining)):
                         await event.wait()
-                    touched = True
+                    touched = event not in self._woken_elsewhere
+                    self._woken_elsewhere.discard(event)
                 except TimeoutError:
                     touched = False
         finally:
+            self._woken_elsewhere.discard(event)
             self._watchers[key].remove(event)
             if not self._watchers[key]:
                 del self._watchers[key]
+
+    def wake_watchers(self, keys: tuple[str, ...]) -> None:
+        """Another box office committed a change to ``keys`` (``"*"``: to anything):
+        whoever waits on them looks at the tables now rather than at the next poll."""
+        self.touched_elsewhere(keys)
+        everything = "*" in keys
+        for key, events in self._watchers.items():
+            if everything or key in keys:
+                for event in events:
+                    self._woken_elsewhere.add(event)
+                    event.set()
 
     # --- deliveries ---------------------------------------------------------------------
 
@@ -222,6 +255,15 @@ class Service(Actor):
 
         try:
             await self._transact(self._apply, ([d.claimed.envelope for d in batch],), report)
+        except DatabaseUnreachable as exc:
+            # The server went away (restarting, network): give the batch back, to be
+            # sent again once it answers, and stay up. Crashing would only restart the
+            # service into the same wall, and its status would read "stopped" when
+            # what is wrong is the database (the status line says that instead).
+            self.last_error = str(exc)
+            for d in batch:
+                d.report(d.claimed, False)
+            await asyncio.sleep(UNREACHABLE_PAUSE_S)
         except StorageError:
             raise
         except Exception:

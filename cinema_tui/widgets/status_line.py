@@ -4,6 +4,11 @@ It asks the gateway for health every second in a worker; the symbol tells the st
 without colour (● running, ○ stopped, ◐ starting/restarting, ✖ failed) and the colour
 repeats it for those who can see it.
 
+A database server that is not answering (PostgreSQL restarting, the network down)
+comes first: every sale fails until it is back, and the box office retries by itself,
+so the line says which services' databases are cut off and that it is retrying; it
+goes away with the first transaction that gets through.
+
 A service that is stopped or has failed does not come back by itself, and every sale
 that needs it fails meanwhile: the line puts it first, says it was stopped by an
 operator (``ServiceHealth.stopped_by_operator``: ``stop_service``; a crash is
@@ -94,9 +99,16 @@ class ServiceStatusLine(AppText, Static):
             if text:
                 text.append("  ")
 
+        cut_off = [name for name in SERVICE_NAMES
+                   if (h := self.health.get(name)) is not None and h.database_unreachable]
+        if cut_off:
+            names = ", ".join(t(f"service.{name}") for name in cut_off)
+            text.append(f"! {t('status.database_unreachable', services=names)}",
+                        style="bold yellow")
         down = [name for name in SERVICE_NAMES if self._needs_operator(name)]
         stopped = [name for name in down if self._state(name) == "stopped"]
         if stopped:
+            gap()
             symbol, colour = SYMBOLS["stopped"]
             names = ", ".join(t(f"service.{name}") for name in stopped)
             text.append(f"{symbol} {t('status.stopped_by_operator', service=names)}",

@@ -8,7 +8,11 @@ must hold. A failing seed is printed; replay one with
 
     CINEMA_SIM_SEED=<seed> uv run pytest tests/simulation -q
 
-``CINEMA_SIM_SEEDS`` sets how many seeds run (default 200).
+``CINEMA_SIM_SEEDS`` sets how many seeds run (default 200). A share of the seeds run on
+PostgreSQL (the test session's throwaway server, ``tests/postgres.py``): one in ten with
+every service on it, one in ten "polyglot" (reservation and payment on PostgreSQL, cinema
+and information on SQLite); the seed decides (``engine_of``), so a replay runs on the
+same engines.
 """
 
 from __future__ import annotations
@@ -29,6 +33,15 @@ CARDS = ("4242424242424242", "4000000000000002", "4000000000009995", "4000000000
          "5555555555554444")
 
 
+#: Which services a seed puts on PostgreSQL, by ``seed % 10`` (others: all SQLite).
+ENGINES = {3: ("postgres", SERVICES), 7: ("polyglot", ("reservation", "payment"))}
+
+
+def engine_of(seed: int) -> tuple[str, tuple[str, ...]]:
+    """(name, services on PostgreSQL) for a seed."""
+    return ENGINES.get(seed % 10, ("sqlite", ()))
+
+
 def seeds() -> list[int]:
     if os.environ.get("CINEMA_SIM_SEED"):
         return [int(os.environ["CINEMA_SIM_SEED"])]
@@ -38,11 +51,12 @@ def seeds() -> list[int]:
 class Scenario:
     """One seed's box office life."""
 
-    def __init__(self, seed: int, data_dir: Path) -> None:
+    def __init__(self, seed: int, data_dir: Path, urls: dict[str, str] | None = None) -> None:
         self.seed = seed
         self.rng = random.Random(seed)
         self.settings = Settings(
             data_dir=data_dir,
+            **(urls or {}),
             payment_timeout_s=0.15,
             hang_after_s=0.3,
             breaker_minimum_calls=4,
@@ -145,9 +159,15 @@ class Scenario:
             await office.close()
 
 
-@pytest.mark.parametrize("seed", seeds())
-async def test_invariants_hold_after_random_faults(seed: int, tmp_path: Path, catalog) -> None:
-    scenario = Scenario(seed, tmp_path / f"seed-{seed}")
+@pytest.mark.parametrize("seed", seeds(), ids=lambda seed: f"{seed}-{engine_of(seed)[0]}")
+async def test_invariants_hold_after_random_faults(seed: int, tmp_path: Path, catalog,
+                                                  request: pytest.FixtureRequest) -> None:
+    _, on_postgres = engine_of(seed)
+    urls = {}
+    if on_postgres:
+        make = request.getfixturevalue("postgres_url")
+        urls = {f"{name}_db_url": make(name) for name in on_postgres}
+    scenario = Scenario(seed, tmp_path / f"seed-{seed}", urls)
     try:
         await asyncio.wait_for(scenario.run(catalog), 90)
     except BaseException:

@@ -12,6 +12,7 @@ import asyncio
 import json
 import re
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from backend.messaging.envelope import Envelope
@@ -350,7 +351,16 @@ class InformationService(Service):
         return row is not None
 
     def after_commit(self, tx: Tx) -> None:
-        for key in tx.touched:
+        self._seats_changed(tx.touched)
+
+    def touched_elsewhere(self, keys: tuple[str, ...]) -> None:
+        """Another box office changed these shows' seats: the cache must not hide it."""
+        if "*" in keys:
+            keys = (*self._seat_cache, *self._seat_loading)
+        self._seats_changed(keys)
+
+    def _seats_changed(self, keys: Iterable[str]) -> None:
+        for key in keys:
             if self._seat_cache.pop(key, None) is not None or key in self._seat_loading:
                 self._seat_changes[key] = self._seat_changes.get(key, 0) + 1
 

@@ -59,6 +59,10 @@ class PaymentOutcomes:
             if timed_out:
                 message = ("Payment took too long to answer; nothing was charged and the seats "
                            "are still held. Try again.")
+            elif error == "DatabaseUnreachable":
+                message = ("The payment database cannot be reached (its server is not "
+                           "answering); nothing was charged and the seats are still held. "
+                           "Try again in a moment.")
             else:
                 message = (f"Payment failed with an internal error ({error}); nothing was "
                            "charged and the seats are still held. Try again, and tell the "
