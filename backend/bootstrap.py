@@ -13,6 +13,7 @@ from backend.catalog import Catalog, default_catalog_dir, load_catalog
 from backend.errors import InvalidInput
 from backend.messaging.dispatcher import Dispatcher
 from backend.messaging.messages import CINEMA, INFORMATION, PAYMENT, RESERVATION
+from backend.messaging.retention import JournalKeeper
 from backend.private_files import private_directory
 from backend.runtime.actor import Actor
 from backend.runtime.breaker import CircuitBreaker, Transition
@@ -42,6 +43,8 @@ class Runtime:
     factories: dict[str, Callable[[], Service]]
     dispatcher: Dispatcher
     supervisor: Supervisor
+    #: compacts old, delivered messages (``retention.py``)
+    keeper: JournalKeeper
 
     @property
     def reservation(self) -> ReservationService:
@@ -179,4 +182,9 @@ def build_runtime(
         factories=factories,
         dispatcher=dispatcher,
         supervisor=supervisor,
+        keeper=JournalKeeper(
+            services, retention_days=settings.journal_retention_days,
+            every_s=settings.journal_retention_every_s,
+            now=lambda: clock.now().timestamp(),
+        ),
     )

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     max_seats_per_hold: int = Field(10, ge=1, le=50)
     payment_timeout_s: float = Field(5.0, gt=0, le=120)
     delivery_lease_s: float = Field(10.0, gt=0, le=600)
+    # messages every receiver has applied are compacted once this old (their timelines
+    # stay whole in the information view); looked for every journal_retention_every_s
+    journal_retention_days: float = Field(30.0, gt=0, le=3650)
+    journal_retention_every_s: float = Field(600.0, gt=0, le=86400)
     mailbox_size: int = Field(2000, ge=10)
     hang_after_s: float = Field(30.0, gt=0, le=3600)
     # SQLite transactions on the event loop's thread (fastest for a headless box office);

@@ -99,6 +99,7 @@ class OfficeCore:
         try:
             await runtime.supervisor.start_all()
             await runtime.dispatcher.start()
+            runtime.keeper.start()
         except BaseException:
             await runtime.supervisor.stop_all()
             in_use.release()
@@ -110,6 +111,7 @@ class OfficeCore:
         runtime, self.runtime = self.runtime, None
         if runtime is None:
             return
+        await runtime.keeper.stop()
         await runtime.dispatcher.stop()
         await runtime.supervisor.stop_all()
         if self._in_use is not None:
