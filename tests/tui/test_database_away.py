@@ -19,7 +19,7 @@ async def test_the_status_line_says_the_database_is_away_until_it_is_back(make_a
         assert "unreachable" not in line()
         options = stop(server)
         await wait_for(pilot, lambda: line().startswith(
-            "! Database unreachable (Reservation, Payment, Cinema, Information): retrying"),
+            "! Database unreachable (Reservation, Payment, Cinema, Information), retrying"),
             timeout=10)
         start(server, options)
         await wait_for(pilot, lambda: "unreachable" not in line(), timeout=15)
