@@ -9,17 +9,18 @@ The payload is a message dataclass from ``messages.py``; on disk it is JSON.
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from backend.ids import time_ordered_hex
 from backend.messaging.messages import Message, message_class
 
 
 def new_id() -> str:
-    """A fresh, globally unique id (hex, 32 chars)."""
-    return uuid.uuid4().hex
+    """A fresh, globally unique id (hex, 32 chars) that sorts by when it was made
+    (``backend.ids``: keeps the journals' indexes append-mostly)."""
+    return time_ordered_hex(32)
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}

@@ -11,11 +11,11 @@ The simulated processor's wait happens outside any transaction.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
 from backend import arguments
 from backend.errors import InvalidInput, PaymentUnavailable
+from backend.ids import time_ordered_hex
 from backend.messaging.envelope import Envelope
 from backend.messaging.journal import Tx
 from backend.messaging.messages import (
@@ -119,7 +119,7 @@ class PaymentService(Service):
         if request.method == "cash" and request.cash_tendered is not None:
             change = request.cash_tendered - request.amount
         row = {
-            "id": "pay_" + uuid.uuid4().hex[:16],
+            "id": "pay_" + time_ordered_hex(24),
             "idempotency_key": request.idempotency_key,
             "booking_id": request.booking_id,
             "method": request.method,
@@ -166,7 +166,7 @@ class PaymentService(Service):
         tx.run(
             _VOID,
             {
-                "id": "void_" + uuid.uuid4().hex[:16],
+                "id": "void_" + time_ordered_hex(24),
                 "idempotency_key": request.idempotency_key,
                 "booking_id": request.booking_id,
                 "method": "none",

@@ -8,11 +8,11 @@ whoever next wants its seats, or by the sweeper, whichever comes first.
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from backend.catalog import Catalog
 from backend.errors import HoldExpired, InvalidInput, NotFound, SeatUnavailable
+from backend.ids import time_ordered_hex
 from backend.messaging.journal import Tx, from_epoch
 from backend.messaging.messages import HoldReleased, SeatsHeld
 from backend.messaging.requests import HoldFreed, HoldSeats, HoldTaken
@@ -73,7 +73,7 @@ class SeatHolds:
             raise SeatUnavailable(f"Seat {', '.join(out)} is out of service.", out)
         # The claims first: in a rush most attempts lose a seat, and a loser should cost
         # as little as possible (the hold's own row is written only for a winner).
-        hold_id = "hold_" + uuid.uuid4().hex[:20]
+        hold_id = "hold_" + time_ordered_hex(20)
         taken = q.claim_seats(tx, show_id, labels, hold_id)
         if taken != len(labels):
             # Some seats are claimed: by holds that ran out (free them now) or for real.

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -33,6 +32,7 @@ from backend.errors import (
     PaymentUnavailable,
     ServiceUnavailable,
 )
+from backend.ids import time_ordered_hex
 from backend.messaging.journal import Tx
 from backend.messaging.messages import (
     RESERVATION,
@@ -269,7 +269,7 @@ class ReservationService(PaymentOutcomes, SagaSteps, Service):
         amount = quote(self.catalog, show, seats, tickets).total
         if request.method == "cash":
             Cash(request.cash_tendered if request.cash_tendered is not None else 0).check(amount)
-        booking_id = "bk_" + uuid.uuid4().hex[:20]
+        booking_id = "bk_" + time_ordered_hex(20)
         code = new_booking_code()
         while tx.run(q.CODE_TAKEN, {"code": code}).first() is not None:
             code = new_booking_code()
