@@ -2,6 +2,8 @@
 
     uv run python bench/blockbuster.py [--clients 1000] [--attempts 5]
                                        [--data-dir DIR] [--json]
+    uv run python bench/blockbuster.py --engine postgres [--processes 1,2,4]
+                                       [--pg-durability off|normal|full]
 
 What it measures: a ``BoxOffice`` on a fresh data directory (payment latency 0). The show
 is tomorrow's first one in hall-1, the bundled demo cinema's largest hall (334 seats for
@@ -23,6 +25,15 @@ How to read it:
   * hold/book latency p50/p99: what a clerk waited, per call, during the rush.
   * after ``settle()``: the seat map must count exactly 300 ``sold``, and no seat may be
     sold twice (the invariant auditor checks tickets, claims and the views).
+  * --engine postgres: the same race on a throwaway PostgreSQL server (every service in a
+    database of its own; the server's durability is printed, ``bench/pg_server.py``),
+    once for each count in --processes: that many box-office processes, each opening a
+    ``BoxOffice`` on the same databases with its share of the clients, all starting at one
+    wall-clock instant (``bench/blockbuster_procs.py``). The scaling table at the end
+    shows how the sell-out time and sales/s (300 / sell-out time) change with processes.
+    The one-process SQLite race (the default) runs in this process, as it always did.
+  * machine: load averages before and after each race; on a busy machine every figure
+    is lower.
 Targets (2-core machine, 1000 clients): sold out in < 5 s; exactly 300 sold; every other
 client got ``SeatUnavailable``; audit clean.
 """
@@ -37,144 +48,72 @@ import random
 import shutil
 import sys
 import time
-from collections import Counter
+from typing import Any
 
-from backend import BoxOffice, Cash, PaymentUnavailable, SeatUnavailable, Settings
+from blockbuster_procs import race_in_processes
+from blockbuster_race import (
+    BLOCK,
+    ON_SALE,
+    TARGET_SOLD_OUT_S,
+    Race,
+    office_extras,
+    prepare_show,
+    run_clients,
+    sold_by_second,
+)
+from figures import fresh_data_dir, machine_load, num, pct, verdict
+from pg_server import DURABILITY, describe, start_server
+
+from backend import BoxOffice, Settings
 from backend.audit import audit
-from figures import fresh_data_dir, num, pct, verdict
-
-HALL = "hall-1"
-ON_SALE = 300
-BLOCK = [f"N{i}" for i in range(1, 25)] + [f"M{i}" for i in (1, 2, 3, 4, 5, 20, 21, 22, 23, 24)]
-CASH = Cash(20_000)  # covers any one ticket (adult 14000, premium +2000)
-TARGET_SOLD_OUT_S = 5.0
 
 
-class Race:
-    """Shared state of the race."""
-
-    def __init__(self, start: float) -> None:
-        self.start = start
-        self.sold: list[float] = []               # seconds since start, per sale
-        self.outcomes: Counter[str] = Counter()
-        self.tries: Counter[int] = Counter()      # holds tried per client
-        self.hold_lat: list[float] = []
-        self.book_lat: list[float] = []
-        self.map_lat: list[float] = []
-        self.seats_sold: list[str] = []
-        self.gave_up = 0
-        self.finished = 0.0
-        self.refusals: Counter[str] = Counter()   # PaymentUnavailable by class (retried)
-
-
-async def client(office: BoxOffice, race: Race, show_id: str, attempts: int,
-                 rng: random.Random) -> None:
-    outcome = "no attempt"
-    for attempt in range(1, attempts + 1):
-        try:
-            t0 = time.perf_counter()
-            seat_map = await office.seat_map(show_id)
-            race.map_lat.append(time.perf_counter() - t0)
-        except Exception as exc:  # noqa: BLE001 - a benchmark counts, it does not stop
-            outcome = f"seat_map:{type(exc).__name__}"
-            break
-        free = [s.label for s in seat_map.seats if s.state == "free"]
-        last = not free or attempt == attempts
-        if not free:  # the screen says sold out; ask anyway, to hear it from the box office
-            free = [s.label for s in seat_map.seats if s.state in ("held", "sold")]
-        seat = rng.choice(free)
-        race.tries[attempt] += 1
-        try:
-            t0 = time.perf_counter()
-            hold = await office.hold(show_id, [seat])
-            race.hold_lat.append(time.perf_counter() - t0)
-        except SeatUnavailable:
-            outcome = "SeatUnavailable"
-            if last:
-                if any(s.state == "free" for s in seat_map.seats):
-                    race.gave_up += 1
-                break
-            continue
-        except Exception as exc:  # noqa: BLE001
-            outcome = f"hold:{type(exc).__name__}"
-            break
-        try:
-            for pay_try in range(1, attempts + 1):
-                t0 = time.perf_counter()
-                try:
-                    await office.book(hold.id, tickets={"adult": 1}, payment=CASH)
-                except PaymentUnavailable as exc:  # the hold is kept: wait, then pay again
-                    race.refusals[type(exc).__name__] += 1
-                    if pay_try == attempts:
-                        raise
-                    await asyncio.sleep(min(exc.retry_after or 1.0, 5.0))
-                    continue
-                race.book_lat.append(time.perf_counter() - t0)
-                break
-        except Exception as exc:  # noqa: BLE001
-            outcome = f"book:{type(exc).__name__}"
-            try:
-                await office.release(hold.id)
-            except Exception:  # noqa: BLE001
-                pass
-            break
-        race.sold.append(time.perf_counter() - race.start)
-        race.seats_sold.append(seat)
-        outcome = "booked"
-        break
-    race.outcomes[outcome] += 1
-    race.finished = max(race.finished, time.perf_counter() - race.start)
-
-
-def sold_by_second(times: list[float]) -> list[int]:
-    """Cumulative sales at the end of each second of the race."""
-    if not times:
-        return []
-    return [sum(t < s for t in times) for s in range(1, int(max(times)) + 2)]
-
-
-
-
-
-
-
-
-async def main(args: argparse.Namespace) -> int:
+async def race_in_process(args: argparse.Namespace) -> dict[str, Any]:
+    """The race with every client in this process, on SQLite files (the default)."""
     data_dir = fresh_data_dir(args.data_dir, "cinema-blockbuster-")
     settings = Settings(data_dir=data_dir, payment_latency_ms=0)
     rng = random.Random(args.seed)
+    load_before = machine_load()
     try:
         async with BoxOffice.open(settings) as office:
-            tomorrow = office.days()[1]
-            show = next(s for s in await office.showtimes(tomorrow) if s.hall_id == HALL)
-            await office.block_seats(show.id, BLOCK)
-            await office.settle()
-            before = await office.seat_map(show.id)
-            on_sale = before.count("free")
-            print(f"blockbuster: {args.clients} clients race for {on_sale} seats of {show.id} "
-                  f"({show.title_en}, {show.hall_en}, {show.starts_at:%Y-%m-%d %H:%M}); "
-                  f"data dir {data_dir}")
-            if on_sale != ON_SALE:
-                print(f"note: {on_sale} seats free after blocking {len(BLOCK)}, "
-                      f"expected {ON_SALE}", file=sys.stderr)
+            show = await prepare_show(office)
+            on_sale = (await office.seat_map(show.id)).count("free")
             t_mono = time.monotonic()
             race = Race(time.perf_counter())
-            await asyncio.gather(*(
-                client(office, race, show.id, args.attempts, random.Random(rng.random()))
-                for _ in range(args.clients)))
-            transitions = [(round(t.at - t_mono, 2), t.old.value, t.new.value,
-                            round(t.slow_call_rate, 2), round(t.failure_rate, 2))
-                           for t in office.breaker_transitions if t.at >= t_mono]
-            pool_peak = max((n for at, n in office.payment_pool().history if at >= t_mono),
-                            default=office.payment_pool().size)
+            await run_clients(office, race, show.id, args.clients, args.attempts, rng)
+            transitions, pool_peak = office_extras(office, t_mono)
             settled = await office.settle(60)
             after = await office.seat_map(show.id)
-            summary = next(s for s in await office.showtimes(tomorrow) if s.id == show.id)
+            summary = next(s for s in await office.showtimes(office.days()[1])
+                           if s.id == show.id)
             report = await asyncio.to_thread(audit, settings, office.catalog)
     finally:
         if not args.data_dir and not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
+    return {"race": race, "show": show, "on_sale": on_sale, "after": after,
+            "summary": summary, "report": report, "settled": settled,
+            "transitions": transitions, "pool_peak": pool_peak, "processes": 1,
+            "per_process": [], "data_dir": str(data_dir), "load_before": load_before,
+            "load_after": machine_load()}
 
+
+def show_race(args: argparse.Namespace, engine: str, r: dict[str, Any]) -> dict[str, Any]:
+    """Print one race's figures; its JSON figures (with ``pass``)."""
+    race, show, on_sale, after = r["race"], r["show"], r["on_sale"], r["after"]
+    summary, report, settled = r["summary"], r["report"], r["settled"]
+    where = (f"{r['processes']} box-office process{'es' if r['processes'] > 1 else ''}"
+             if engine == "postgres" else "one process")
+    print(f"blockbuster on {engine}, {where}: {args.clients} clients race for {on_sale} "
+          f"seats of {show.id} ({show.title_en}, {show.hall_en}, "
+          f"{show.starts_at:%Y-%m-%d %H:%M}); data dir {r['data_dir']}")
+    if on_sale != ON_SALE:
+        print(f"note: {on_sale} seats free after blocking {len(BLOCK)}, expected {ON_SALE}",
+              file=sys.stderr)
+    print(f"  machine      {r['load_before']} (before), {r['load_after']} (after)")
+    for p in r["per_process"]:
+        print(f"  process {p['pid']} on {p['host']}: {p['clients']} clients, booked "
+              f"{p['booked']}, started {p['start_lag_ms']:.1f} ms after the instant, "
+              f"{p['cpu_s']:.2f} s CPU, settled {p['settled']}")
     sold = after.count("sold")
     booked = race.outcomes["booked"]
     sold_out_at = sorted(race.sold)[on_sale - 1] if len(race.sold) >= on_sale else None
@@ -183,8 +122,10 @@ async def main(args: argparse.Namespace) -> int:
     twice = len(race.seats_sold) - len(set(race.seats_sold))
     losers_ok = booked + turned_away == args.clients and not others
     fast = sold_out_at is not None and sold_out_at < TARGET_SOLD_OUT_S
+    sales_s = on_sale / sold_out_at if sold_out_at else None
     print(f"  sold out after {f'{sold_out_at:.2f} s' if sold_out_at is not None else 'never'}"
-          f"   target < {TARGET_SOLD_OUT_S:.0f} s   {verdict(fast)}")
+          f"   target < {TARGET_SOLD_OUT_S:.0f} s   {verdict(fast)}"
+          + (f"   ({sales_s:.0f} sales/s)" if sales_s else ""))
     print(f"  first sale after {min(race.sold, default=float('nan')):.2f} s; "
           f"sold by second: {sold_by_second(race.sold)}")
     print(f"  last client told after {race.finished:.2f} s")
@@ -198,9 +139,9 @@ async def main(args: argparse.Namespace) -> int:
           f"p99 {pct(race.hold_lat, 99):.1f} ms (successful holds)")
     print(f"  book         p50 {pct(race.book_lat, 50):.1f} ms, "
           f"p99 {pct(race.book_lat, 99):.1f} ms")
-    print(f"  payment      pool peaked at {pool_peak}; refusals (book retried after "
+    print(f"  payment      pool peaked at {r['pool_peak']}; refusals (book retried after "
           f"retry_after) {dict(race.refusals) or 'none'}")
-    for at, old, new, slow, failed in transitions:
+    for at, old, new, slow, failed in r["transitions"]:
         print(f"    breaker {old} -> {new} at t={at:.2f} s (slow {slow:.0%}, failed {failed:.0%})")
     print(f"after settle ({settled}): seat map sold {sold}, held {after.count('held')}, "
           f"free {after.count('free')}, blocked {after.count('blocked')}; showtimes says "
@@ -211,26 +152,78 @@ async def main(args: argparse.Namespace) -> int:
           f"  {dict(report.counts)}")
     for v in report.violations:
         print(f"    - {v}")
+    return {
+        "engine": engine, "processes": r["processes"],
+        "clients": args.clients, "on_sale": on_sale, "attempts": args.attempts,
+        "sold_out_s": None if sold_out_at is None else round(sold_out_at, 3),
+        "sales_per_s": None if sales_s is None else round(sales_s, 1),
+        "last_client_s": round(race.finished, 3), "outcomes": dict(race.outcomes),
+        "tries": dict(race.tries), "gave_up": race.gave_up,
+        "hold_p50_ms": num(pct(race.hold_lat, 50)),
+        "hold_p99_ms": num(pct(race.hold_lat, 99)),
+        "book_p50_ms": num(pct(race.book_lat, 50)),
+        "book_p99_ms": num(pct(race.book_lat, 99)),
+        "map_p99_ms": num(pct(race.map_lat, 99)),
+        "payment_refusals": dict(race.refusals), "breaker_transitions": r["transitions"],
+        "pool_peak": r["pool_peak"], "per_process": r["per_process"],
+        "sold": sold, "settled": settled, "audit_ok": report.ok,
+        "violations": report.violations,
+        "load_before": r["load_before"], "load_after": r["load_after"],
+        "pass": {"sold_out": fast, "exactly_sold": sold == on_sale == booked,
+                 "losers_seat_unavailable": losers_ok,
+                 "none_twice": twice == 0 and report.ok},
+    }
+
+
+def scaling(figures: list[dict[str, Any]]) -> None:
+    """How the race changes with box-office processes (--engine postgres)."""
+    print(f"\n{'processes':>9} {'sold out':>9} {'sales/s':>8} {'last told':>10} "
+          f"{'hold p50':>9} {'book p50':>9} {'sold':>5} {'audit':>6}   load (1 min)")
+    for f in figures:
+        out = f"{f['sold_out_s']:.2f} s" if f["sold_out_s"] is not None else "never"
+        print(f"{f['processes']:>9} {out:>9} {f['sales_per_s'] or 0:>8.0f} "
+              f"{f['last_client_s']:>8.2f} s {f['hold_p50_ms']!s:>6} ms {f['book_p50_ms']!s:>6} ms "
+              f"{f['sold']:>5} {'clean' if f['audit_ok'] else 'BAD':>6}   "
+              f"{f['load_before'].split()[2]}")
+
+
+def processes_list(text: str) -> list[int]:
+    try:
+        counts = [int(p) for p in text.split(",")]
+    except ValueError:
+        counts = []
+    if not counts or any(c < 1 or c > 32 for c in counts):
+        sys.exit(f"--processes {text!r}: give counts from 1 to 32 separated by commas, "
+                 "e.g. 1,2,4.")
+    return counts
+
+
+async def main(args: argparse.Namespace) -> int:
+    if args.engine == "sqlite":
+        if args.processes not in (None, "1"):
+            sys.exit("--processes is for --engine postgres: the SQLite race runs in one process.")
+        figures = [show_race(args, "sqlite", await race_in_process(args))]
+    else:
+        if args.data_dir:
+            sys.exit("--data-dir is for the SQLite race; on PostgreSQL every box office "
+                     "gets a temporary directory (--keep keeps them).")
+        counts = processes_list(args.processes or "1,2,4")
+        server = await asyncio.to_thread(start_server, args.pg_durability)
+        figures = []
+        try:
+            print(describe(server))
+            for processes in counts:
+                result = await race_in_processes(args, server, processes)
+                figures.append(show_race(args, "postgres", result))
+        finally:
+            await asyncio.to_thread(server.stop)
+        scaling(figures)
     if args.json:
-        print(json.dumps({
-            "clients": args.clients, "on_sale": on_sale, "attempts": args.attempts,
-            "sold_out_s": None if sold_out_at is None else round(sold_out_at, 3),
-            "last_client_s": round(race.finished, 3), "outcomes": dict(race.outcomes),
-            "tries": dict(race.tries), "gave_up": race.gave_up,
-            "hold_p50_ms": num(pct(race.hold_lat, 50)),
-            "hold_p99_ms": num(pct(race.hold_lat, 99)),
-            "book_p50_ms": num(pct(race.book_lat, 50)),
-            "book_p99_ms": num(pct(race.book_lat, 99)),
-            "map_p99_ms": num(pct(race.map_lat, 99)),
-            "payment_refusals": dict(race.refusals), "breaker_transitions": transitions,
-            "pool_peak": pool_peak,
-            "sold": sold, "settled": settled, "audit_ok": report.ok,
-            "violations": report.violations,
-            "pass": {"sold_out": fast, "exactly_sold": sold == on_sale == booked,
-                     "losers_seat_unavailable": losers_ok,
-                     "none_twice": twice == 0 and report.ok},
-        }))
-    return 0 if report.ok and sold == on_sale == booked and losers_ok else 1
+        for f in figures:
+            print(json.dumps(f))
+    passed = [f["audit_ok"] and f["pass"]["exactly_sold"] and f["pass"]["losers_seat_unavailable"]
+              for f in figures]
+    return 0 if all(passed) else 1
 
 
 def parse() -> argparse.Namespace:
@@ -240,8 +233,16 @@ def parse() -> argparse.Namespace:
                    help="holds a client tries before giving up (5)")
     p.add_argument("--data-dir", help="use this (empty or new) data dir instead of a temp one")
     p.add_argument("--seed", type=int, default=1, help="seat choice seed (1)")
-    p.add_argument("--keep", action="store_true", help="keep the temporary data dir")
-    p.add_argument("--json", action="store_true", help="print a JSON line of the figures")
+    p.add_argument("--keep", action="store_true", help="keep the temporary data dir(s)")
+    p.add_argument("--engine", choices=("sqlite", "postgres"), default="sqlite",
+                   help="SQLite files in one process (default) or a throwaway PostgreSQL")
+    p.add_argument("--processes", default=None,
+                   help="box-office processes to race with, one race per count "
+                        "(--engine postgres; default 1,2,4)")
+    p.add_argument("--pg-durability", choices=tuple(DURABILITY), default="normal",
+                   help="the PostgreSQL server's durability (see bench/pg_server.py)")
+    p.add_argument("--json", action="store_true",
+                   help="print a JSON line of the figures (one per race)")
     return p.parse_args()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 import statistics
 import sys
 import tempfile
@@ -17,7 +19,7 @@ def pct(values: list[float], q: int) -> float:
 
 def num(x: float, digits: int = 1) -> float | None:
     """A figure for the JSON line: rounded, and null (not NaN) when there is none."""
-    return None if x != x else round(x, digits)
+    return None if math.isnan(x) else round(x, digits)
 
 
 def verdict(ok: bool) -> str:
@@ -33,3 +35,10 @@ def fresh_data_dir(given: str | None, prefix: str) -> Path:
         data_dir.mkdir(parents=True, exist_ok=True)
         return data_dir
     return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def machine_load() -> str:
+    """The machine's load averages (1, 5, 15 min): on a busy machine the figures are lower,
+    so every benchmark that compares engines or processes prints it."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
