@@ -7,21 +7,30 @@ belongs to a hold, and to the booking made on that hold while the booking runs.
 
 from __future__ import annotations
 
-from sqlalchemy import Table
+from sqlalchemy import Index, Table, text
 from sqlmodel import Field, SQLModel
 
 
 class HoldRow(SQLModel, table=True):
-    """Seats set aside for a clerk's customer until ``expires_at``."""
+    """Seats set aside for a clerk's customer until ``expires_at``.
+
+    Only the active holds are indexed by expiry (reservation revision 4): the sweep looks
+    for those, and the booked, released and expired ones, every hold ever made, would
+    make it walk the whole history.
+    """
 
     __tablename__ = "holds"
+    __table_args__ = (
+        Index("ix_holds_active_expires_at", "expires_at",
+              sqlite_where=text("state = 'active'"), postgresql_where=text("state = 'active'")),
+    )
     id: str = Field(primary_key=True)
     show_id: str = Field(index=True)
     seats: str  # JSON list of labels
     state: str  # active | booked | released | expired
     booking_id: str | None = None  # the booking running on this hold, if any
     created_at: float
-    expires_at: float = Field(index=True)
+    expires_at: float
 
 
 class SeatClaimRow(SQLModel, table=True):
