@@ -69,7 +69,10 @@ class Cinema:
         self.rng = random.Random(args.seed)
         self.clock = ManualClock(START)
         self.data = fresh_data_dir(args.data_dir, "cinema-scaling-")
-        self.settings = Settings(data_dir=self.data, payment_latency_ms=0)
+        # retention runs at the end of each simulated day (below), not on its timer
+        self.settings = Settings(data_dir=self.data, payment_latency_ms=0,
+                                 journal_retention_days=args.retention_days or 3650,
+                                 journal_retention_every_s=86_400)
         self.phones = [f"010-{n // 10**4:04d}-{n % 10**4:04d}"
                        for n in self.rng.sample(range(10**7, 10**8), CUSTOMERS)]
         self.codes: list[str] = []
@@ -79,6 +82,8 @@ class Cinema:
         self.today_sold = 0
         self.new_day = asyncio.Lock()
         self.office: BoxOffice | None = None
+        #: (bookings, bytes) at the last checkpoint: what each booking since then added
+        self.last_disk = (0, 0)
 
     async def start(self) -> float:
         t0 = time.perf_counter()
@@ -143,6 +148,8 @@ class Cinema:
         await self.box.settle(120)
         self.next_day()
         self.today_sold = 0
+        if self.args.retention_days:
+            await self.box.runtime.keeper.compact()  # what its task does every 10 min
 
     async def sell(self, count: int, clients: int, wait: bool) -> None:
         """``count`` sales by ``clients`` clients at once."""
@@ -180,6 +187,8 @@ async def checkpoint(cinema: Cinema, bookings: int, rate: float, cpu_ms: float) 
     await cinema.stop()
     files = [p for p in Path(cinema.data).rglob("*") if p.is_file()]
     disk = sum(p.stat().st_size for p in files)
+    grown = (disk - cinema.last_disk[1]) / max(1, bookings - cinema.last_disk[0])
+    cinema.last_disk = (bookings, disk)
     t0 = time.perf_counter()
     report = await asyncio.to_thread(audit, cinema.settings, cinema.catalog)
     check = time.perf_counter() - t0
@@ -187,7 +196,7 @@ async def checkpoint(cinema: Cinema, bookings: int, rate: float, cpu_ms: float) 
     one, five, _ = os.getloadavg()
     print(f"{bookings:>8,} {rate:>8.0f} {cpu_ms:>6.2f} {sweep:>8.3f} {by_code:>6.2f} "
           f"{by_phone:>6.2f} {recent:>7.1f} {seat_map:>6.2f} {start:>6.2f} "
-          f"{disk / bookings / 1024:>6.2f} {check:>7.2f} {'ok' if report.ok else 'BAD':>5} "
+          f"{disk / bookings / 1024:>6.2f} {grown / 1024:>6.2f} {check:>7.2f} {'ok' if report.ok else 'BAD':>5} "
           f"{cinema.errors.total():>4} {one:>5.2f}/{five:.2f}", flush=True)
     if cinema.errors:
         print("  errors:", dict(cinema.errors), flush=True)
@@ -201,7 +210,7 @@ async def run(args: argparse.Namespace) -> None:
     cinema.next_day()
     print(f"data directory {cinema.data}; {machine_load()}")
     print(f"{'bookings':>8} {'book/s':>8} {'cpu ms':>6} {'sweep ms':>8} {'code':>6} "
-          f"{'phone':>6} {'history':>7} {'seats':>6} {'start s':>6} {'KB/bk':>6} "
+          f"{'phone':>6} {'history':>7} {'seats':>6} {'start s':>6} {'KB/bk':>6} {'KB/new':>6} "
           f"{'check s':>7} {'audit':>5} {'errs':>4} {'load 1/5':>9}")
     print(f"{'':>8} {'':>8} {'':>6} {'(median':>8} {'lookup':>6} {'ms,':>6} "
           f"{'median)':>7}")
@@ -217,6 +226,31 @@ async def run(args: argparse.Namespace) -> None:
         sold = target
         await checkpoint(cinema, sold, probe / elapsed, cpu / max(probe, 1) * 1000)
     await cinema.stop()
+    print("where the bytes are (KB per booking, by table and its indexes):")
+    for line in space_by_table(cinema.data, sold):
+        print("  " + line)
+
+
+def space_by_table(data: Path, bookings: int) -> list[str]:
+    """Each database's biggest tables (with their indexes) per booking, and free pages."""
+    import sqlite3
+
+    lines = []
+    for db in sorted(Path(data).glob("*.db")):
+        with sqlite3.connect(db) as conn:
+            try:
+                rows = conn.execute(
+                    "SELECT coalesce(m.tbl_name, s.name), sum(s.pgsize) FROM dbstat s"
+                    " LEFT JOIN sqlite_schema m ON m.name = s.name GROUP BY 1"
+                    " ORDER BY 2 DESC LIMIT 6").fetchall()
+                free = conn.execute("PRAGMA freelist_count").fetchone()[0] * conn.execute(
+                    "PRAGMA page_size").fetchone()[0]
+            except sqlite3.Error as exc:  # a build without dbstat: say so, go on
+                lines.append(f"{db.name}: {exc}")
+                continue
+        parts = [f"{name} {size / bookings / 1024:.2f}" for name, size in rows]
+        lines.append(f"{db.stem:<12} " + ", ".join(parts) + f"; free {free / bookings / 1024:.2f}")
+    return lines
 
 
 def main() -> None:
@@ -234,6 +268,9 @@ def main() -> None:
                         help="share of tomorrow's seats sold each day")
     parser.add_argument("--cancel", type=float, default=0.03,
                         help="share of each day's bookings cancelled")
+    parser.add_argument("--retention-days", type=float, default=30.0,
+                        help="journal retention window, run at the end of every day "
+                             "(0: none, the journals keep everything)")
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--data-dir", help="an empty or new directory (default: a temporary one)")
     args = parser.parse_args()
