@@ -23,6 +23,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Self
 
@@ -54,12 +55,29 @@ def free_port() -> int:
 class PostgresServer:
     """One PostgreSQL cluster in a temporary directory, for the length of a test session."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(
+        self,
+        bin_dir: Path,
+        *,
+        listen_address: str = "127.0.0.1",
+        port: int | None = None,
+        command_prefix: Sequence[str] = (),
+        allow_network: str | None = None,
+    ) -> None:
+        """By default a server on this machine's loopback. The keywords put it on
+        "another machine" (tests/multihost): ``command_prefix`` runs the server's tools
+        inside something (``["ip", "netns", "exec", ns]``: a network namespace),
+        ``listen_address`` is the address it listens on (and its URLs name), and
+        ``allow_network`` a CIDR (``10.77.5.0/24``) whose hosts may log in over TCP
+        (initdb's pg_hba.conf admits only loopback)."""
         self.bin_dir = bin_dir
         self.root = Path(tempfile.mkdtemp(prefix="cinema-pg-"))
         self.data = self.root / "data"
         self.socket_dir = self.root
-        self.port = free_port()
+        self.listen_address = listen_address
+        self.port = port if port is not None else free_port()
+        self.command_prefix = list(command_prefix)
+        self.allow_network = allow_network
         self._user: str | None = None
         self._counter = 0
 
@@ -76,9 +94,12 @@ class PostgresServer:
             "initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth=trust",
             "--encoding=UTF8", "--locale=C", "--no-sync",
         )
+        if self.allow_network is not None:
+            with (self.data / "pg_hba.conf").open("a") as hba:
+                hba.write(f"host all all {self.allow_network} trust\n")
         options = " ".join([
             "-c fsync=off", "-c full_page_writes=off", "-c synchronous_commit=off",
-            f"-c port={self.port}", "-c listen_addresses=127.0.0.1",
+            f"-c port={self.port}", f"-c listen_addresses={self.listen_address}",
             f"-c unix_socket_directories={self.socket_dir}",
             "-c max_connections=300", "-c shared_buffers=32MB",
         ])
@@ -96,6 +117,14 @@ class PostgresServer:
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
+    def restart(self, mode: str = "fast") -> None:
+        """``pg_ctl restart``: every connection is cut, the server comes back with the same
+        options (waiting until it accepts connections again)."""
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"),
+            "-m", mode, "-w", "-t", "60", "restart",
+        )
+
     def __enter__(self) -> Self:
         return self.start()
 
@@ -105,8 +134,15 @@ class PostgresServer:
     # --- databases ----------------------------------------------------------------------
 
     def url(self, database: str = "postgres") -> str:
-        """The SQLAlchemy URL of ``database`` on this server (over the loopback port)."""
-        return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+        """The SQLAlchemy URL of ``database`` on this server (TCP, at the address it
+        listens on: the loopback unless told otherwise)."""
+        return f"postgresql+psycopg://{SUPERUSER}@{self.listen_address}:{self.port}/{database}"
+
+    def socket_url(self, database: str = "postgres") -> str:
+        """The SQLAlchemy URL of ``database`` over the server's Unix socket: reachable from
+        this machine's file system whatever network the server listens on."""
+        return (f"postgresql+psycopg://{SUPERUSER}@/{database}"
+                f"?host={self.socket_dir}&port={self.port}")
 
     def create_database(self, prefix: str = "test") -> str:
         """A new empty database; its SQLAlchemy URL."""
@@ -130,6 +166,7 @@ class PostgresServer:
         command = [str(self.bin_dir / tool), *args]
         if self._user is not None:
             command = ["runuser", "-u", self._user, "--", *command]
+        command = [*self.command_prefix, *command]
         done = subprocess.run(command, check=False, capture_output=True, text=True, timeout=120,
                               stdin=subprocess.DEVNULL)
         if done.returncode != 0:

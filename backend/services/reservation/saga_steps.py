@@ -33,6 +33,12 @@ from backend.services.reservation import queries as q
 from backend.services.reservation import saga
 
 
+class VersionConflict(RuntimeError):
+    """Another transaction moved the booking between our read and our version-guarded
+    write (on PostgreSQL, another box office or a saga step committed in between).
+    Nothing of ours was kept; running the whole transaction again reads the new state."""
+
+
 class SagaSteps:
     """Reservation's handlers of the saga's replies (mixed into ``ReservationService``)."""
 
@@ -133,7 +139,7 @@ class SagaSteps:
         if status is None:
             return None
         if not q.transition(tx, booking_id, status, row.version, **changes):
-            raise RuntimeError(f"booking {booking_id} changed under us; will retry")
+            raise VersionConflict(f"booking {booking_id} changed under us; will retry")
         tx.touched.add(booking_id)
         return q.changed(
             tx, row, status=status, version=row.version + 1, updated_at=tx.now_epoch, **changes

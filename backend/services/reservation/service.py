@@ -61,10 +61,14 @@ from backend.services.reservation.extension import ExtendHold
 from backend.services.reservation.holds import SeatHolds
 from backend.services.reservation.model import BOOKINGS, HOLDS, OUT_OF_SERVICE, SEAT_CLAIMS
 from backend.services.reservation.payment_outcomes import PaymentOutcomes
-from backend.services.reservation.saga_steps import SagaSteps
+from backend.services.reservation.saga_steps import SagaSteps, VersionConflict
 from backend.tender import Cash
 
 log = logging.getLogger(__name__)
+
+
+#: Tries of a transaction whose booking moved under it (see ``transact``).
+CONFLICT_TRIES = 5
 
 
 class ReservationService(PaymentOutcomes, SagaSteps, Service):
@@ -314,6 +318,22 @@ class ReservationService(PaymentOutcomes, SagaSteps, Service):
 
     async def cancel(self, code: str) -> BookingRecord:
         return await self.transact(self._cancel, code)
+
+    async def transact(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``Service.transact``, run again when a booking moved under it (``VersionConflict``:
+        on PostgreSQL another box office's commit can land between our read and our
+        write). Each try is a whole new transaction; after a few, the clerk is told to try
+        again rather than shown an internal error."""
+        for _attempt in range(CONFLICT_TRIES - 1):
+            try:
+                return await super().transact(fn, *args)
+            except VersionConflict:
+                await asyncio.sleep(0)
+        try:
+            return await super().transact(fn, *args)
+        except VersionConflict as exc:
+            raise Busy("That booking is being changed by another terminal right now; "
+                       "try again in a moment.") from exc
 
     def _cancel(self, tx: Tx, code: str) -> BookingRecord:
         row = q.booking_by_code(tx.conn, code)
