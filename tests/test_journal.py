@@ -279,3 +279,21 @@ def test_owner_names_say_host_process_and_start(monkeypatch):
     assert not judge.is_dead(str(again), 999.0)  # ... unless it still beats (two offices)
     assert judge.is_dead("pid:8", None) and not judge.is_dead("pid:7", None)
     assert not judge.is_dead("nonsense", None)
+
+
+def test_an_owner_is_judged_by_its_own_lease_not_the_judge_s():
+    """Terminals set up with different leases: one leasing for 600 s beats every 200 s,
+    so a judge leasing for 2 s must not call it dead after 3 s of silence."""
+    from backend.messaging.owners import Judge, Owner, parse_owner
+
+    me = Owner("till-1", 1, "aaaaaaaa", 2.0)
+    patient = Owner("till-2", 2, "bbbbbbbb", 600.0)
+    assert str(patient) == "host=till-2;pid=2;start=bbbbbbbb;lease=600"
+    assert parse_owner(str(patient)) == patient
+    judge = Judge(me, now=1000.0, lease_seconds=2.0)
+    assert not judge.is_dead(str(patient), 700.0)  # 300 s quiet: within its 600 s
+    assert judge.is_dead(str(patient), 399.0)  # longer than its own lease: dead
+    assert judge.is_dead(str(Owner("till-2", 2, "cccccccc")), 997.0)  # says none: ours
+    for nonsense in ("0", "-5", "inf", "nan", "x"):
+        owner = parse_owner(f"host=till-2;pid=2;start=dddddddd;lease={nonsense}")
+        assert owner is None or owner.lease is None, nonsense

@@ -57,7 +57,7 @@ class Dispatcher:
         self.poll_interval = poll_interval
         self.claim_limit = claim_limit
         #: This start of this process, as its leases and heartbeats name it.
-        self.me = new_owner()
+        self.me = new_owner(lease_seconds)
         self.owner = str(self.me)
         #: How often the heartbeat is renewed (and dead owners looked for): a few times
         #: per lease, so a live owner is never mistaken for a silent one.

@@ -61,11 +61,16 @@ class Owner:
     host: str | None  # None: a v0.1 owner (``pid:N``), from a one-machine cinema
     pid: int
     start: str | None
+    #: The owner's own lease (``delivery_lease_s``): it renews its heartbeat a few times
+    #: per this, so others judge its silence by it, not by theirs (terminals set up
+    #: with different leases must not take each other's live work). None: not said.
+    lease: float | None = None
 
     def __str__(self) -> str:
         if self.host is None:
             return f"pid:{self.pid}"
-        return f"host={self.host};pid={self.pid};start={self.start}"
+        said = f"host={self.host};pid={self.pid};start={self.start}"
+        return said if self.lease is None else f"{said};lease={self.lease:g}"
 
 
 def this_host() -> str:
@@ -73,9 +78,10 @@ def this_host() -> str:
     return os.environ.get(HOSTNAME_VARIABLE) or socket.gethostname()
 
 
-def new_owner() -> Owner:
-    """A fresh owner for a box office starting now in this process."""
-    return Owner(this_host(), os.getpid(), secrets.token_hex(4))
+def new_owner(lease: float | None = None) -> Owner:
+    """A fresh owner for a box office starting now in this process (leasing for
+    ``lease`` seconds, if given)."""
+    return Owner(this_host(), os.getpid(), secrets.token_hex(4), lease)
 
 
 def parse_owner(text: str) -> Owner | None:
@@ -87,7 +93,10 @@ def parse_owner(text: str) -> Owner | None:
             return None
     parts = dict(part.partition("=")[::2] for part in text.split(";"))
     try:
-        return Owner(parts["host"], int(parts["pid"]), parts["start"])
+        lease = float(parts["lease"]) if "lease" in parts else None
+        if lease is not None and not 0 < lease < float("inf"):
+            lease = None  # nonsense: judged by our own lease
+        return Owner(parts["host"], int(parts["pid"]), parts["start"], lease)
     except (KeyError, ValueError):
         return None
 
@@ -116,7 +125,8 @@ class Judge:
         owner = parse_owner(name)
         if owner is None or owner == self.me:
             return False  # ours, or nothing we can judge: its leases run out by themselves
-        fresh = heartbeat_at is not None and self.now - heartbeat_at <= self.lease_seconds
+        lease = owner.lease or self.lease_seconds
+        fresh = heartbeat_at is not None and self.now - heartbeat_at <= lease
         if heartbeat_at is not None and not fresh:
             return True  # silent for longer than a lease: dead, wherever it runs
         if owner.host is not None and owner.host != self.me.host:
