@@ -65,8 +65,8 @@ def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> None:
 
     for module in (service, codes):
         monkeypatch.setattr(module, "new_booking_code", lambda: CODE)
-    for module in (service, fake_selling):
-        monkeypatch.setattr(module, "uuid", types.SimpleNamespace(uuid4=uuid4))
+    monkeypatch.setattr(fake_selling, "uuid", types.SimpleNamespace(uuid4=uuid4))
+    monkeypatch.setattr(service, "time_ordered_hex", lambda length: uuid4().hex[:length])
 
 
 # --- waiting until the picture is final -------------------------------------------------
