@@ -81,8 +81,10 @@ async def test_a_v010_data_directory_opens_with_every_booking(old_data, catalog)
 async def test_a_fresh_data_directory_is_at_the_code_revision(tmp_path):
     async with BoxOffice.open(Settings(data_dir=tmp_path / "new")):
         pass
-    # reservation's revision 4 is the partial index of active holds (the sweep's)
-    expected = {s: f"{s}_0003" for s in SERVICES} | {"reservation": "reservation_0004"}
+    # reservation's revision 4 is the partial index of active holds (the sweep's);
+    # information's is the timeline archive
+    expected = {s: f"{s}_0003" for s in SERVICES} | {"reservation": "reservation_0004",
+                                                      "information": "information_0004"}
     for service in SERVICES:
         assert revision(tmp_path / "new" / f"{service}.db") == expected[service]
 

@@ -7,7 +7,8 @@ those rows are for is short-lived:
 * an ``outbox`` row is the message while it travels (its ``deliveries`` rows point at
   it) and, after that, only history nobody reads: each booking's story is kept where
   clerks read it, in information's timeline (``info_timeline``), which retention never
-  touches;
+  shortens (a resting booking's old steps are only folded into one archive row, see
+  ``backend/services/information/archive.py``);
 * a ``processed`` row makes a redelivery harmless, and a message can only be delivered
   while a ``deliveries`` row for it exists.
 
@@ -65,10 +66,12 @@ class Compacted:
 
     outbox: dict[str, int] = field(default_factory=dict)
     processed: dict[str, int] = field(default_factory=dict)
+    #: Bookings whose timeline was folded into information's archive.
+    archived: int = 0
 
     @property
     def total(self) -> int:
-        return sum(self.outbox.values()) + sum(self.processed.values())
+        return sum(self.outbox.values()) + sum(self.processed.values()) + self.archived
 
 
 class JournalKeeper:
@@ -111,6 +114,10 @@ class JournalKeeper:
         before = self.now() - self.window_s
         for producer in list(self.services):
             await self._compact_producer(producer, before, done)
+        for service in list(self.services.values()):  # information's old timelines
+            archive = getattr(service, "archive_timelines", None)
+            if archive is not None and service.store.is_open:
+                done.archived += await archive(before, pause=PAUSE_S)
         return done
 
     async def _compact_producer(self, producer: str, before: float, done: Compacted) -> None:

@@ -7,7 +7,7 @@ here only moves forward (``status_rank``), whatever order the messages arrive in
 
 from __future__ import annotations
 
-from sqlalchemy import Table
+from sqlalchemy import LargeBinary, Table
 from sqlmodel import Field, SQLModel
 
 
@@ -51,6 +51,20 @@ class TimelineRow(SQLModel, table=True):
     data: str
 
 
+class TimelineArchiveRow(SQLModel, table=True):
+    """A resting booking's old steps (its hold's too), folded into one compressed row.
+
+    Seven rows a booking, each with its own index entries, cost more disk than anything
+    else once the journals are compacted; folded they cost a few hundred bytes. See
+    ``backend/services/information/archive.py``.
+    """
+
+    __tablename__ = "info_timeline_archive"
+    correlation_id: str = Field(primary_key=True)  # the booking id
+    steps: bytes = Field(sa_type=LargeBinary, nullable=False)  # zlib(JSON list of rows)
+    archived_at: float
+
+
 class SeatViewRow(SQLModel, table=True):
     """A seat that is not free: held by a hold or sold to a booking."""
 
@@ -73,4 +87,5 @@ class BlockedSeatViewRow(SQLModel, table=True):
 BLOCKED_VIEW: Table = BlockedSeatViewRow.__table__  # type: ignore[assignment]
 BOOKING_VIEW: Table = BookingViewRow.__table__  # type: ignore[assignment]
 TIMELINE: Table = TimelineRow.__table__  # type: ignore[assignment]
+TIMELINE_ARCHIVE: Table = TimelineArchiveRow.__table__  # type: ignore[assignment]
 SEAT_VIEW: Table = SeatViewRow.__table__  # type: ignore[assignment]

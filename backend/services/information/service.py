@@ -39,8 +39,10 @@ from backend.messaging.messages import (
 )
 from backend.runtime.clock import Clock
 from backend.services.base import Postman, Service, handles
+from backend.services.information import archive
 from backend.services.information import queries as q
 from backend.services.information.model import BLOCKED_VIEW, BOOKING_VIEW, SEAT_VIEW, TIMELINE
+from backend.services.information.model import TIMELINE_ARCHIVE as ARCHIVE
 from backend.services.information.status import STATUS_RANK
 from backend.sql import SQL, in_list, run
 
@@ -52,7 +54,7 @@ SEAT_CACHE_S = 0.3
 class InformationService(Service):
     """The read side."""
 
-    tables = [BOOKING_VIEW, TIMELINE, SEAT_VIEW, BLOCKED_VIEW]
+    tables = [BOOKING_VIEW, TIMELINE, ARCHIVE, SEAT_VIEW, BLOCKED_VIEW]
 
     def __init__(
         self,
@@ -252,19 +254,20 @@ class InformationService(Service):
                 row = run(conn, q.BOOKING_BY_ID, {"id": booking_id}).first()
             if row is None:
                 return None
-            ids = [row.booking_id] + ([row.hold_id] if row.hold_id else [])
-            marks, params = in_list("c", ids)
-            steps = run(
-                conn,
-                SQL.of(
-                    f"SELECT * FROM info_timeline WHERE correlation_id IN {marks}"
-                    " ORDER BY at, seq"
-                ),
-                params,
-            ).all()
-            return row, steps
+            return row, archive.timeline(conn, row.booking_id, row.hold_id)
 
         return await self.query(read)
+
+    async def archive_timelines(self, before: float, batch: int = archive.BATCH,
+                                pause: float = 0.0) -> int:
+        """Fold the steps of resting bookings whose newest step is older than ``before``
+        into the archive, ``batch`` bookings a transaction; how many it archived.
+
+        Disk, not speed: see ``backend/services/information/archive.py``.
+        """
+        return await archive.archive_timelines(
+            self.store, before, batch, pause, lambda: self.clock.now().timestamp()
+        )
 
     async def bookings(
         self,
