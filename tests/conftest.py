@@ -36,18 +36,9 @@ if TEST_ENGINE not in ENGINE_SERVICES:
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def isolated_environment(box_office_environment: None) -> None:
     """No CINEMA_* variable, terminal size or user config of the developer's leaks into a
-    test."""
-    for key in list(os.environ):
-        if key.startswith("CINEMA_"):
-            monkeypatch.delenv(key)
-    # A terminal size in the environment pins every app a test starts to it (Textual reads
-    # COLUMNS and LINES first); pytest-xdist's workers set both to 80×24.
-    for key in ("COLUMNS", "LINES"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    test: the testers' kit's own isolation (``cinema_tui.testing``), for every test here."""
 
 
 @pytest.fixture
@@ -108,6 +99,14 @@ def database_urls(request: pytest.FixtureRequest) -> Callable[[], dict[str, str]
 @pytest.fixture
 def settings(tmp_path: Path, database_urls: Callable[[], dict[str, str]]) -> Settings:
     return Settings(data_dir=tmp_path / "data", **database_urls())
+
+
+@pytest.fixture
+def retention_settings(settings: Settings) -> Settings:
+    """The test's settings with a one-day journal retention window, its timer out of the
+    way (retention tests run ``runtime.keeper.compact()`` themselves; ``tests/aging.py``)."""
+    return settings.model_copy(update={"journal_retention_days": 1.0,
+                                       "journal_retention_every_s": 86_400.0})
 
 
 @pytest.fixture

@@ -13,35 +13,20 @@ from typing import Any
 
 import pytest
 
-from backend import BoxOffice, Cash, ManualClock, Settings
+from backend import BoxOffice, ManualClock, Settings
 from backend.audit import audit
 from backend.integrity import check_at_start
 from backend.messaging.envelope import Envelope
 from backend.messaging.retention import KEEP_NEWEST
 from backend.runtime.clock import from_epoch
 from backend.sql import SQL, run
+from tests.aging import sell
 
 PHONE = "010-5555-{:04d}"
 
 
-@pytest.fixture
-def retention_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"journal_retention_days": 1.0,
-                                       "journal_retention_every_s": 86_400.0})
-
-
 async def _sell(office: BoxOffice, n: int, day: int = 5) -> list[str]:
-    """n one-seat sales of shows ``day`` days ahead (not started when the test ends)."""
-    shows = await office.showtimes(office.days()[day])
-    codes = []
-    for i in range(n):
-        show = shows[i % len(shows)]
-        seat = f"{'DEFGH'[i // (len(shows) * 20) % 5]}{i // len(shows) % 20 + 1}"
-        hold = await office.hold(show.id, [seat])
-        booking = await office.book(hold.id, tickets={"adult": 1}, payment=Cash(100_000),
-                                    phone=PHONE.format(i))
-        codes.append(booking.code)
-    return codes
+    return await sell(office, n, PHONE, day)
 
 
 async def _count(office: BoxOffice, service: str, table: str) -> int:

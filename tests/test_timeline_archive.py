@@ -18,30 +18,15 @@ from backend import BoxOffice, Card, Cash, ManualClock, PaymentDeclined, Setting
 from backend.audit import audit
 from backend.integrity import check_at_start
 from backend.sql import SQL, run
+from tests.aging import sell
 
 PHONE = "010-7777-{:04d}"
 DECLINED = Card("4000000000000002", "12/30", "123")
 DAY = 86_400
 
 
-@pytest.fixture
-def retention_settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"journal_retention_days": 1.0,
-                                       "journal_retention_every_s": 86_400.0})
-
-
 async def _sell(office: BoxOffice, n: int, day: int = 5) -> list[str]:
-    """n one-seat sales of shows ``day`` days ahead (not started when the test ends)."""
-    shows = await office.showtimes(office.days()[day])
-    codes = []
-    for i in range(n):
-        show = shows[i % len(shows)]
-        seat = f"{'DEFGH'[i // (len(shows) * 20) % 5]}{i // len(shows) % 20 + 1}"
-        hold = await office.hold(show.id, [seat])
-        booking = await office.book(hold.id, tickets={"adult": 1}, payment=Cash(100_000),
-                                    phone=PHONE.format(i))
-        codes.append(booking.code)
-    return codes
+    return await sell(office, n, PHONE, day)
 
 
 async def _refused_then_paid(office: BoxOffice, day: int = 6) -> tuple[str, str]:
