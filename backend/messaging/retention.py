@@ -143,8 +143,8 @@ class JournalKeeper:
                         return  # its processed rows must go first: try again next pass
                     n = await target.store.write(_forget_processed, ids)
                     done.processed[receiver] = done.processed.get(receiver, 0) + n
-            n = await source.store.write(_drop_outbox, ids)
-            done.outbox[producer] = done.outbox.get(producer, 0) + n
+                n = await source.store.write(_drop_outbox, ids)
+                done.outbox[producer] = done.outbox.get(producer, 0) + n
             if len(old) < len(rows) or len(rows) < BATCH:
                 return  # reached messages inside the window, or the end
             await asyncio.sleep(PAUSE_S)
@@ -171,8 +171,6 @@ def _forget_processed(conn: Any, ids: list[str]) -> int:
 
 
 def _drop_outbox(conn: Any, ids: list[str]) -> int:
-    if not ids:
-        return 0
     marks, params = in_list("m", ids)
     return run(conn, SQL.of(f"DELETE FROM outbox WHERE message_id IN {marks}"),
                params).rowcount

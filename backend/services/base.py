@@ -24,9 +24,10 @@ from sqlalchemy import Table
 
 from backend.errors import DatabaseUnreachable, StorageError
 from backend.messaging.envelope import Envelope
+from backend.messaging.handlers import handler_table, handles  # noqa: F401 - for services
 from backend.messaging.journal import (
-    Claimed,
     JOURNAL_TABLES,
+    Claimed,
     DeadLetterRow,
     Tx,
     already_processed,
@@ -38,9 +39,8 @@ from backend.messaging.journal import (
     pending_count,
     reopen_dead_letter,
 )
-from backend.messaging.handlers import handler_table, handles  # noqa: F401 - for services
-from backend.messaging.wakeups import announce
 from backend.messaging.messages import Message, message_class
+from backend.messaging.wakeups import announce
 from backend.runtime.actor import Actor, Deliver
 from backend.runtime.clock import Clock
 from backend.storage import Store
@@ -236,12 +236,11 @@ class Service(Actor):
         """Another box office committed a change to ``keys`` (``"*"``: to anything):
         whoever waits on them looks at the tables now rather than at the next poll."""
         self.touched_elsewhere(keys)
-        everything = "*" in keys
-        for key, events in self._watchers.items():
-            if everything or key in keys:
-                for event in events:
-                    self._woken_elsewhere.add(event)
-                    event.set()
+        watched = list(self._watchers) if "*" in keys else keys
+        for key in watched:
+            for event in self._watchers.get(key, ()):
+                self._woken_elsewhere.add(event)
+                event.set()
 
     # --- deliveries ---------------------------------------------------------------------
 
