@@ -11,7 +11,9 @@ bookings made so far: 1k, 10k, 30k, 60k, 100k for the issue's curve) it prints:
 
   * bookings/s: the last ``--probe`` bookings before the checkpoint, sold by
     ``--clients`` clients at once, each waiting for its booking to show COMPLETED (as
-    ``bench/booking_throughput.py`` does), and the process's CPU ms per booking;
+    ``bench/booking_throughput.py`` does), and the process's CPU ms per booking (a
+    probe never spans the end of a day: the day's cancellations, settling and the
+    retention pass are not selling, so a day that would end mid-probe ends before it);
   * sweep: the median of ``--samples`` calls of ``ReservationService.sweep`` (it runs
     every second, inside reservation's write transaction);
   * lookups: medians of a booking by code, a customer's history by phone, ``history()``
@@ -220,6 +222,8 @@ async def run(args: argparse.Namespace) -> None:
         await cinema.sell(growth, args.grow_clients, wait=False)
         await cinema.box.settle(120)
         probe = target - sold - growth
+        if len(cinema.units) < probe:  # the day would end mid-probe: end it before
+            await cinema.end_of_day()
         cpu0, t0 = cpu_seconds(), time.perf_counter()
         await cinema.sell(probe, args.clients, wait=True)
         elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
