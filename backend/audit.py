@@ -29,7 +29,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -76,7 +76,7 @@ class _Databases:
         self.stack = stack
         self.engines: dict[str, Engine] = {}
 
-    def _engine(self, service: str) -> Engine:
+    def engine(self, service: str) -> Engine:
         engine = self.engines.get(service)
         if engine is None:
             engine = self.engines[service] = create_engine(self.url_of(service))
@@ -85,15 +85,21 @@ class _Databases:
 
     def order(self, service: str, *columns: str) -> str:
         """``ORDER BY`` the columns byte by byte, the same on every engine."""
-        if self._engine(service).dialect.name == "sqlite":
+        if self.engine(service).dialect.name == "sqlite":
             return "ORDER BY " + ", ".join(columns)  # BINARY: byte order already
         return "ORDER BY " + ", ".join(f'{c} COLLATE "C"' for c in columns)
 
     def stream(self, service: str, sql: str) -> Generator[Any, None, None]:
         try:
-            with self._engine(service).connect() as conn:
+            with self.engine(service).connect() as conn:
                 conn.execution_options(stream_results=True, max_row_buffer=CHUNK)
                 yield from run(conn, SQL(sql))
+        except (SQLAlchemyError, sqlite3.Error) as exc:
+            raise explain(service, where_of(self.url_of(service)), exc) from None
+
+    def has_table(self, service: str, table: str) -> bool:
+        try:
+            return inspect(self.engine(service)).has_table(table)
         except (SQLAlchemyError, sqlite3.Error) as exc:
             raise explain(service, where_of(self.url_of(service)), exc) from None
 
@@ -131,9 +137,10 @@ def audit(settings: Settings, catalog: Catalog, card_numbers: tuple[str, ...] = 
     r = AuditReport()
     with ExitStack() as stack:
         db = _Databases(settings.database_url, stack)
-        _check_seats(r, db, catalog)
+        closed = _closed_shows(db)
+        _check_seats(r, db, catalog, closed)
         _check_payment_keys(r, db)
-        _check_bookings(r, db)
+        _check_bookings(r, db, closed)
         _check_deliveries(r, db)
         _check_correlation(r, db)
     if card_numbers:
@@ -141,11 +148,24 @@ def audit(settings: Settings, catalog: Catalog, card_numbers: tuple[str, ...] = 
     return r
 
 
-def _check_seats(r: AuditReport, db: _Databases, catalog: Catalog) -> None:
+def _closed_shows(db: _Databases) -> frozenset[str]:
+    """The shows whose holds and claims were deleted once they were long over
+    (``backend/services/reservation/closing.py``): one id per show, not per booking, so
+    a set in memory. Empty before reservation's revision 5 (an audit of an older data
+    directory, not yet migrated)."""
+    if not db.has_table(RESERVATION, "closed_shows"):
+        return frozenset()
+    return frozenset(row.show_id for row in db.stream(RESERVATION,
+                                                      "SELECT show_id FROM closed_shows"))
+
+
+def _check_seats(r: AuditReport, db: _Databases, catalog: Catalog,
+                 closed: frozenset[str]) -> None:
     """1. no seat sold twice (the keys enforce it; check what they could not: across
     services); 2. per show: free + held + sold = capacity, and no claim on a seat not for
-    sale; 7. the seat view agrees with reservation's claims. One pass in (show, seat)
-    order over tickets, claims and the view's taken seats."""
+    sale; 7. the seat view agrees with reservation's claims, except for a closed show,
+    which has no claims left (and must have none). One pass in (show, seat) order over
+    tickets, claims and the view's taken seats."""
     def by_seat(service: str, sql: str) -> Iterator[tuple[Any, list[Any]]]:
         rows = db.stream(service, f"{sql} {db.order(service, 'show_id', 'seat')}")
         return _grouped(rows, lambda row: (row.show_id, row.seat))
@@ -162,6 +182,10 @@ def _check_seats(r: AuditReport, db: _Databases, catalog: Catalog) -> None:
         r.counts["tickets"] += len(issued)
         if len(issued) > 1:
             r.fail(f"seat {key} has {len(issued)} tickets")
+        if key[0] in closed:
+            if claimed:
+                r.fail(f"closed show {key[0]} still has a claim on seat {key[1]}")
+            continue
         if claimed and key[0] != show_id:
             _check_capacity(r, catalog, show_id, held, sold)
             show_id, held, sold = key[0], 0, 0
@@ -199,9 +223,10 @@ def _check_payment_keys(r: AuditReport, db: _Databases) -> None:
         r.fail(f"{row[1]} payments under one idempotency key {row[0]}")
 
 
-def _check_bookings(r: AuditReport, db: _Databases) -> None:
+def _check_bookings(r: AuditReport, db: _Databases, closed: frozenset[str]) -> None:
     """3. money agrees with each booking; 4 & 5. each booking is terminal and consistent
-    with money and seats; 7. the view agrees with the write side. One pass in booking
+    with money and seats (a completed booking of a closed show owns no claims: they were
+    deleted with the show's); 7. the view agrees with the write side. One pass in booking
     order over bookings, payments, tickets, claims and the view's bookings."""
     def by_booking(service: str, sql: str, key: str = "booking_id"
                    ) -> Iterator[tuple[Any, list[Any]]]:
@@ -232,14 +257,14 @@ def _check_bookings(r: AuditReport, db: _Databases) -> None:
             continue
         r.counts["bookings"] += 1
         r.counts[b.status] += 1
-        _check_booking(r, b, payments, tickets, claims)
+        _check_booking(r, b, payments, tickets, claims, b.show_id in closed)
         v = view[0] if view else None
         if v is None or v.status != b.status:
             r.fail(f"view shows {b.code} as {v.status if v else 'missing'}, write side {b.status}")
 
 
 def _check_booking(r: AuditReport, b: Any, payments: Sequence[Any], tickets: Sequence[Any],
-                   claims: Sequence[Any]) -> None:
+                   claims: Sequence[Any], show_closed: bool) -> None:
     """One booking against its own payments, tickets and seat claims."""
     if b.status not in saga.TERMINAL:
         r.fail(f"booking {b.code} stuck in {b.status}")
@@ -252,7 +277,7 @@ def _check_booking(r: AuditReport, b: Any, payments: Sequence[Any], tickets: Seq
             r.fail(f"completed booking {b.code} has no captured payment")
         if not seats <= {(t.show_id, t.seat) for t in tickets}:
             r.fail(f"completed booking {b.code} lacks cinema tickets")
-        if owned != seats:
+        if owned != seats and not (show_closed and not owned):
             r.fail(f"completed booking {b.code} does not own its seats")
         return
     if owned:

@@ -104,7 +104,7 @@ async def test_an_upgraded_data_directory_gets_the_sweep_index(tmp_path):
     db = data / "reservation.db"
     async with BoxOffice.open(Settings(data_dir=data), clock=ManualClock(FIXTURE_TIME)):
         pass
-    assert revision(db) == "reservation_0004"
+    assert revision(db) == "reservation_0006"
     with sqlite3.connect(db) as conn:
         indexes = dict(conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'holds'"))

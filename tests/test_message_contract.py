@@ -55,6 +55,7 @@ EXPECTED_ROUTES: dict[str, tuple[str, ...]] = {
     "SeatsReleased": (RESERVATION, INFORMATION),
     "SeatsBlocked": (RESERVATION, INFORMATION),
     "PaymentOutcomeUnknown": (INFORMATION,),
+    "ShowClosed": (INFORMATION,),
 }
 
 COMMANDS = {"RequestRefund", "ReleaseSeats"}

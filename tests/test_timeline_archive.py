@@ -216,7 +216,7 @@ async def test_an_upgraded_data_directory_archives_its_old_bookings(tmp_path: Pa
         assert await _stories(office, list(COMPLETED)) == before
         for code, phone in COMPLETED.items():
             assert [b.code for b in await office.history(phone=phone)] == [code]
-    assert revision(data / "information.db") == "information_0004"
+    assert revision(data / "information.db") == "information_0005"
     report = audit(settings, catalog)
     assert report.ok, report.violations
 

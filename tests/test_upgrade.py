@@ -83,8 +83,8 @@ async def test_a_fresh_data_directory_is_at_the_code_revision(tmp_path):
         pass
     # reservation's revision 4 is the partial index of active holds (the sweep's);
     # information's is the timeline archive
-    expected = {s: f"{s}_0003" for s in SERVICES} | {"reservation": "reservation_0004",
-                                                      "information": "information_0004"}
+    expected = {s: f"{s}_0003" for s in SERVICES} | {"reservation": "reservation_0006",
+                                                      "information": "information_0005"}
     for service in SERVICES:
         assert revision(tmp_path / "new" / f"{service}.db") == expected[service]
 

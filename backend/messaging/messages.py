@@ -287,6 +287,16 @@ class SeatsBlocked(Event):
     blocked: bool = True
 
 
+@register
+@dataclass(frozen=True, slots=True)
+class ShowClosed(Event):
+    """A show long over was closed: reservation deleted its holds and seat claims, and the
+    seat view may keep no rows for it either (its seat map is its sold bookings').
+    See ``backend/services/reservation/closing.py``."""
+
+    show_id: str
+
+
 def __getattr__(name: str) -> Any:
     """``ROUTES`` is derived from the services' handlers (``routes.py``), which import this
     module: it is looked up there on first use, so importing a message stays cheap."""

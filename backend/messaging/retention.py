@@ -22,6 +22,9 @@ what the start-up check reads as "this database was restored from an older backu
 the same reason the newest ``KEEP_NEWEST`` rows of each outbox are never compacted (the
 start-up check looks at them, and SQLite would hand the newest row's number out again).
 
+After the journals, the same pass closes shows long over (reservation's holds and seat
+claims of a show that started before the window, ``backend/services/reservation/closing.py``).
+
 It runs in small batches (``BATCH`` rows, one short transaction each, a pause between),
 from a background task every ``journal_retention_every_s``, never on a clerk's request.
 Several box offices may run it at once: every step is a plain delete of rows that
@@ -68,10 +71,13 @@ class Compacted:
     processed: dict[str, int] = field(default_factory=dict)
     #: Bookings whose timeline was folded into information's archive.
     archived: int = 0
+    #: Shows long over whose holds and seat claims went (reservation's ``closing``).
+    closed: int = 0
 
     @property
     def total(self) -> int:
-        return sum(self.outbox.values()) + sum(self.processed.values()) + self.archived
+        return (sum(self.outbox.values()) + sum(self.processed.values()) + self.archived
+                + self.closed)
 
 
 class JournalKeeper:
@@ -118,6 +124,9 @@ class JournalKeeper:
             archive = getattr(service, "archive_timelines", None)
             if archive is not None and service.store.is_open:
                 done.archived += await archive(before, pause=PAUSE_S)
+            close = getattr(service, "close_shows", None)  # reservation's old shows
+            if close is not None and service.store.is_open:
+                done.closed += await close(before, pause=PAUSE_S)
         return done
 
     async def _compact_producer(self, producer: str, before: float, done: Compacted) -> None:

@@ -84,8 +84,18 @@ class BlockedSeatViewRow(SQLModel, table=True):
     seat: str = Field(primary_key=True)
 
 
+class ClosedShowViewRow(SQLModel, table=True):
+    """A show reservation closed: its seat rows are gone and its seat map is read from
+    its sold bookings (information revision 5, ``closed_shows.py``)."""
+
+    __tablename__ = "info_closed_shows"
+    show_id: str = Field(primary_key=True)
+    closed_at: float
+
+
 BLOCKED_VIEW: Table = BlockedSeatViewRow.__table__  # type: ignore[assignment]
 BOOKING_VIEW: Table = BookingViewRow.__table__  # type: ignore[assignment]
 TIMELINE: Table = TimelineRow.__table__  # type: ignore[assignment]
 TIMELINE_ARCHIVE: Table = TimelineArchiveRow.__table__  # type: ignore[assignment]
 SEAT_VIEW: Table = SeatViewRow.__table__  # type: ignore[assignment]
+CLOSED_SHOWS: Table = ClosedShowViewRow.__table__  # type: ignore[assignment]

@@ -36,12 +36,19 @@ from backend.messaging.messages import (
     SeatsHeld,
     SeatsRejected,
     SeatsReleased,
+    ShowClosed,
 )
 from backend.runtime.clock import Clock
 from backend.services.base import Postman, Service, handles
-from backend.services.information import archive
+from backend.services.information import archive, closed_shows
 from backend.services.information import queries as q
-from backend.services.information.model import BLOCKED_VIEW, BOOKING_VIEW, SEAT_VIEW, TIMELINE
+from backend.services.information.model import (
+    BLOCKED_VIEW,
+    BOOKING_VIEW,
+    CLOSED_SHOWS,
+    SEAT_VIEW,
+    TIMELINE,
+)
 from backend.services.information.model import TIMELINE_ARCHIVE as ARCHIVE
 from backend.services.information.status import STATUS_RANK
 from backend.sql import SQL, in_list, run
@@ -54,7 +61,7 @@ SEAT_CACHE_S = 0.3
 class InformationService(Service):
     """The read side."""
 
-    tables = [BOOKING_VIEW, TIMELINE, ARCHIVE, SEAT_VIEW, BLOCKED_VIEW]
+    tables = [BOOKING_VIEW, TIMELINE, ARCHIVE, SEAT_VIEW, BLOCKED_VIEW, CLOSED_SHOWS]
 
     def __init__(
         self,
@@ -136,6 +143,11 @@ class InformationService(Service):
         self._free(tx, env, m.show_id, m.seats, m.hold_id)
         tx.facts[("hold", m.hold_id)] = False
         self._timeline(tx, env)
+
+    @handles(ShowClosed)
+    def on_ShowClosed(self, tx: Tx, env: Envelope) -> None:
+        """Not a booking's step: no timeline row (``closed_shows``)."""
+        closed_shows.close(tx, env.payload.show_id)
 
     @handles(BookingRequested)
     def on_BookingRequested(self, tx: Tx, env: Envelope) -> None:
@@ -401,8 +413,8 @@ class InformationService(Service):
         return taken, blocked
 
     async def seats(self, show_id: str) -> list[Any]:
-        """Seats of a show that are held or sold."""
-        return await self.query(lambda c: run(c, q.TAKEN_SEATS, {"show_id": show_id}).all())
+        """Seats of a show that are held or sold (of a closed show: its sold bookings')."""
+        return await self.query(lambda c: closed_shows.taken_seats(c, show_id, q.TAKEN_SEATS))
 
     async def blocked(self, show_id: str) -> set[str]:
         """Seats of a show the cinema took out of service."""
@@ -434,6 +446,11 @@ class InformationService(Service):
                 counts.setdefault(show_id, {})[state] = n
             for show_id, n in run(conn, blocked_sql, params):
                 counts.setdefault(show_id, {})["blocked"] = n
+            for show_id, closed in closed_shows.closed_counts(
+                    conn, show_ids, q.BLOCKED_SEATS).items():
+                counts.pop(show_id, None)  # any seat row of it is stale: its bookings say
+                if closed:
+                    counts[show_id] = closed
             return counts
 
         return await self.query(read)

@@ -50,7 +50,7 @@ class BookingRow(SQLModel, table=True):
     __tablename__ = "bookings"
     id: str = Field(primary_key=True)
     code: str = Field(unique=True)
-    hold_id: str = Field(index=True)
+    hold_id: str
     show_id: str
     seats: str  # JSON list
     tickets: str  # JSON {type: count}
@@ -78,7 +78,20 @@ class OutOfServiceSeatRow(SQLModel, table=True):
     seat: str = Field(primary_key=True)
 
 
+class ClosedShowRow(SQLModel, table=True):
+    """A show long over whose holds and seat claims were deleted (reservation revision 5).
+
+    The auditor reads it: a closed show's bookings own no claims, and that is right.
+    See ``backend/services/reservation/closing.py``.
+    """
+
+    __tablename__ = "closed_shows"
+    show_id: str = Field(primary_key=True)
+    closed_at: float
+
+
 OUT_OF_SERVICE: Table = OutOfServiceSeatRow.__table__  # type: ignore[assignment]
 HOLDS: Table = HoldRow.__table__  # type: ignore[assignment]
 SEAT_CLAIMS: Table = SeatClaimRow.__table__  # type: ignore[assignment]
 BOOKINGS: Table = BookingRow.__table__  # type: ignore[assignment]
+CLOSED_SHOWS: Table = ClosedShowRow.__table__  # type: ignore[assignment]

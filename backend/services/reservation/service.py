@@ -55,11 +55,17 @@ from backend.runtime.breaker import BreakerSnapshot, CircuitBreaker
 from backend.runtime.clock import Clock
 from backend.services.base import Postman, Service
 from backend.services.payment.simulator import DECLINE_MESSAGES
+from backend.services.reservation import closing, saga
 from backend.services.reservation import queries as q
-from backend.services.reservation import saga
 from backend.services.reservation.extension import ExtendHold
 from backend.services.reservation.holds import SeatHolds
-from backend.services.reservation.model import BOOKINGS, HOLDS, OUT_OF_SERVICE, SEAT_CLAIMS
+from backend.services.reservation.model import (
+    BOOKINGS,
+    CLOSED_SHOWS,
+    HOLDS,
+    OUT_OF_SERVICE,
+    SEAT_CLAIMS,
+)
 from backend.services.reservation.payment_outcomes import PaymentOutcomes
 from backend.services.reservation.saga_steps import SagaSteps, VersionConflict
 from backend.tender import Cash
@@ -74,7 +80,7 @@ CONFLICT_TRIES = 5
 class ReservationService(PaymentOutcomes, SagaSteps, Service):
     """Seats and sagas."""
 
-    tables = [HOLDS, SEAT_CLAIMS, BOOKINGS, OUT_OF_SERVICE]
+    tables = [HOLDS, SEAT_CLAIMS, BOOKINGS, OUT_OF_SERVICE, CLOSED_SHOWS]
 
     def __init__(
         self,
@@ -156,6 +162,11 @@ class ReservationService(PaymentOutcomes, SagaSteps, Service):
         """Close the payment breaker by hand (after fixing what tripped it)."""
         if self.breaker is not None:
             self.breaker.reset()
+
+    async def close_shows(self, before: float, pause: float = 0.0) -> int:
+        """Delete the holds and seat claims of shows that started before ``before`` and
+        rest; how many shows were closed (``closing``: disk, not speed)."""
+        return await closing.close_shows(self.transact, self.store, self.catalog, before, pause)
 
     async def sagas_in_flight(self) -> int:
         """How many bookings are mid-way (not yet at a resting status)."""
