@@ -17,6 +17,7 @@ import pytest
 from backend import BoxOffice, Card, Cash, ManualClock, PaymentDeclined, Settings
 from backend.audit import audit
 from backend.integrity import check_at_start
+from backend.services.information.archive import unpack
 from backend.sql import SQL, run
 from tests.aging import sell
 
@@ -235,3 +236,53 @@ def test_the_archive_format_stays_readable():
     assert packed[:1] == b"\x01" and archive.unpack(memoryview(packed)) == steps
     with pytest.raises(ValueError):
         archive.unpack(b"\x02" + packed[1:])
+
+
+async def test_a_hold_that_never_became_a_booking_is_archived_too(
+        retention_settings: Settings, clock: ManualClock):
+    """Released, replaced, expired, and expired after a refused card: each hold's story
+    folds into one row under its id, and the refused booking still reads whole."""
+    async with BoxOffice.open(retention_settings, clock=clock) as office:
+        show = (await office.showtimes(office.days()[5]))[1]
+        released = await office.hold(show.id, ["E1"])
+        await office.release(released.id)
+        replaced = await office.hold(show.id, ["E2"])
+        await office.hold(show.id, ["E3"], replaces=replaced.id)  # the clerk's new choice
+        lapsed = await office.hold(show.id, ["E4"])
+        refused_on = await office.hold(show.id, ["E5"])
+        with pytest.raises(PaymentDeclined):
+            await office.book(refused_on.id, tickets={"adult": 1}, payment=DECLINED,
+                              phone=PHONE.format(9002))
+        clock.advance(3600)  # both unpaid holds lapse, and so does the newest choice
+        await office.runtime.reservation.sweep()
+        assert await office.settle(20)
+        refused = (await office.history(PHONE.format(9002)))[0]
+        before = await office.booking(refused.code)
+        assert [s.step for s in before.timeline][-1] == "HoldReleased"
+        ended = {released.id, replaced.id, lapsed.id, refused_on.id}
+
+        clock.advance(2 * DAY)
+        done = await office.runtime.keeper.compact()
+
+        assert await _count(office, "info_timeline") == 0
+        rows = await _archive_rows(office)
+        assert ended <= set(rows)
+        for hold_id in ended - {refused_on.id}:
+            steps = [s.step for s in unpack(rows[hold_id])]
+            assert steps == ["SeatsHeld", "HoldReleased"], (hold_id, steps)
+        assert done.archived >= len(ended) + 1  # the holds, and the refused booking
+        assert await office.booking(refused.code) == before
+
+
+async def test_a_hold_released_inside_the_window_stays_live(
+        retention_settings: Settings, clock: ManualClock):
+    async with BoxOffice.open(retention_settings, clock=clock) as office:
+        show = (await office.showtimes(office.days()[5]))[1]
+        hold = await office.hold(show.id, ["F1"])
+        clock.advance(20 * 3600)
+        await office.release(hold.id)  # its last step is new: the story is not old yet
+        assert await office.settle(20)
+        clock.advance(6 * 3600)  # the first step is past the window, the last is not
+        await office.runtime.keeper.compact()
+        assert await _count(office, "info_timeline") == 2
+        assert hold.id not in await _archive_rows(office)

@@ -13,6 +13,10 @@ again on the same seats), and every booking of that hold shows the hold's steps.
 Filed under the hold, the hold's steps are found from any of its bookings, whichever
 of them was archived first; under one booking's id they would vanish from the others'.
 
+A hold that never became a booking (the clerk changed the selection, or the customer
+walked away) has a story of its own, held then released or expired; once that is older
+than the window it is folded the same way, under the hold's id (``_ended_holds``).
+
 Reading merges the two tables (``timeline``): the live rows, plus the archived ones
 as ``ArchivedStep`` rows with the same attributes, in the same order (``at``, then
 ``seq``, which the archive keeps), so a booking reads the same before and after. A step
@@ -160,7 +164,8 @@ def timeline(conn: Any, booking_id: str, hold_id: str | None) -> list[Any]:
 
 async def archive_timelines(store: Any, before: float, batch: int, pause: float,
                             now: Callable[[], float]) -> int:
-    """One pass over the live timeline; how many bookings it archived."""
+    """One pass over the live timeline; how many timelines it archived (a booking's, or
+    a hold's that ended without one)."""
     after, total = "", 0
     while store.is_open:
         archived, after, more = await store.write(
@@ -177,7 +182,7 @@ def _archive_page(conn: Any, before: float, batch: int, after: str, now: float,
                   is_sqlite: bool) -> tuple[int, str, bool]:
     """Archive what qualifies among the next page of correlation ids.
 
-    Returns (bookings archived, the page's last id, whether more pages may follow).
+    Returns (timelines archived, the page's last id, whether more pages may follow).
     """
     if not is_sqlite:
         run(conn, SQL("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
@@ -191,9 +196,11 @@ def _archive_page(conn: Any, before: float, batch: int, after: str, now: float,
         f"SELECT booking_id, hold_id, status FROM info_bookings WHERE booking_id IN {marks}"
         f" AND status IN {rest_marks} AND updated_at < :before"
     ), {**params, **rest, "before": before}).all()
-    if not bookings:
+    ended = _ended_holds(conn, sorted(set(page) - {b.booking_id for b in bookings}), before)
+    if not bookings and not ended:
         return 0, last, more
     ids = {b.booking_id for b in bookings} | {b.hold_id for b in bookings if b.hold_id}
+    ids |= set(ended)
     live: dict[str, list[Any]] = {}
     for chunk in _chunks(sorted(ids)):
         marks, params = in_list("c", chunk)
@@ -201,7 +208,7 @@ def _archive_page(conn: Any, before: float, batch: int, after: str, now: float,
             f"SELECT * FROM info_timeline WHERE correlation_id IN {marks}"
         ), params):
             live.setdefault(row.correlation_id, []).append(row)
-    keys = sorted({b.hold_id or b.booking_id for b in bookings})
+    keys = sorted({b.hold_id or b.booking_id for b in bookings} | set(ended))
     folded: dict[str, dict[str, Any]] = {}
     marks, params = in_list("k", keys)
     for row in run(conn, SQL.of(
@@ -228,6 +235,13 @@ def _archive_page(conn: Any, before: float, batch: int, after: str, now: float,
             gone.add(s.seq)
         changed.add(key)
         archived += 1
+    for hold_id in ended:  # a hold's own steps, under its own key as with its bookings
+        steps = folded.setdefault(hold_id, {})
+        for s in live.get(hold_id, []):
+            steps[s.message_id] = ArchivedStep(*(getattr(s, f) for f in ArchivedStep._fields))
+            gone.add(s.seq)
+        changed.add(hold_id)
+        archived += 1
     if not archived:
         return 0, last, more
     run(conn, _UPSERT, [
@@ -239,6 +253,28 @@ def _archive_page(conn: Any, before: float, batch: int, after: str, now: float,
         marks, params = in_list("s", chunk)
         run(conn, SQL.of(f"DELETE FROM info_timeline WHERE seq IN {marks}"), params)
     return archived, last, more
+
+
+def _ended_holds(conn: Any, candidates: list[str], before: float) -> list[str]:
+    """Those of ``candidates`` (correlation ids that are not a resting booking's) that
+    are holds whose story ended before ``before``: released or expired, nothing newer.
+
+    Most holds a clerk takes never become a booking (a changed selection is a new hold
+    and the old one released), and their two steps would otherwise stay live for ever.
+    A released or expired hold can carry no booking any more; if one ran on it before
+    (a refused card), its steps and the hold's share the hold's archive row whichever
+    is folded first, as above. A booking's id never qualifies: only a hold's
+    correlation has a ``HoldReleased`` step.
+    """
+    ended: list[str] = []
+    for chunk in _chunks(candidates):
+        marks, params = in_list("h", chunk)
+        ended += [r[0] for r in run(conn, SQL.of(
+            f"SELECT correlation_id FROM info_timeline WHERE correlation_id IN {marks}"
+            " GROUP BY correlation_id HAVING max(at) < :before"
+            " AND sum(CASE WHEN step = 'HoldReleased' THEN 1 ELSE 0 END) > 0"
+        ), {**params, "before": before})]
+    return sorted(ended)
 
 
 def _chunks(values: list[Any]) -> Iterable[list[Any]]:
