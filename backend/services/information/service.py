@@ -105,7 +105,8 @@ class InformationService(Service):
             status_rank=STATUS_RANK[status] if status else None,
             at=at,
         )
-        tx.run(q.UPSERT_BOOKING, params)
+        indexed = any(params[f] is not None for f in q.INDEXED_FIELDS)
+        tx.run(q.UPSERT_BOOKING if indexed else q.UPSERT_BOOKING_STEP, params)
         if status is not None:
             tx.facts[("rank", booking_id)] = STATUS_RANK[status]
         tx.touched.add(booking_id)
