@@ -55,7 +55,7 @@ class BookingRow(SQLModel, table=True):
     seats: str  # JSON list
     tickets: str  # JSON {type: count}
     amount: int
-    phone: str | None = Field(default=None, index=True)
+    phone: str | None = None  # not indexed: a customer's history is information's
     method: str
     status: str = Field(index=True)
     version: int = 1

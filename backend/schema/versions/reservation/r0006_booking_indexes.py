@@ -1,11 +1,14 @@
-"""Bookings are no longer indexed by their hold.
+"""Bookings are indexed only by what reservation looks them up by.
 
 Revision ID: reservation_0006
 Revises: reservation_0005
 
-Nothing looks a booking up by its hold: the hold row and the seat claims carry the link
-the other way (``holds.booking_id``, ``seat_claims.booking_id``). The index on
-``bookings.hold_id`` only cost an entry for every booking on disk, for ever: it goes.
+Reservation finds a booking by its id, its code and its status; nothing looks one up by
+its hold (the hold row and the seat claims carry that link the other way) or by its
+phone (a customer's history is information's, ``info_bookings``, with its own index).
+Those two indexes only cost an entry for every booking on disk, for ever, and the phone
+one a page written at a place no other write of the sale touches (the phones of a
+cinema's customers land anywhere in it): they go.
 """
 
 from alembic import op
@@ -18,6 +21,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.drop_index("ix_bookings_hold_id", table_name="bookings")
+    op.drop_index("ix_bookings_phone", table_name="bookings")
 
 
 def downgrade() -> None:
