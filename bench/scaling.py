@@ -24,7 +24,10 @@ bookings made so far: 1k, 10k, 30k, 60k, 100k for the issue's curve) it prints:
 
 It only prints figures (no target is asserted: other programs on the machine change them,
 so the load average is printed with each line). Targets (issue 15) at 100,000 bookings:
-throughput >= 90 % of the empty directory's, sweep < 1 ms, check < 30 s.
+throughput >= 90 % of the empty directory's, sweep < 1 ms, check < 30 s. One probe's
+bookings/s varies by 10-15 % from run to run on a small machine: for the throughput
+target, grow a directory here (``--data-dir``) and compare it with an empty one, in
+turns, with ``bench/throughput_at_size.py``.
 """
 
 from __future__ import annotations
