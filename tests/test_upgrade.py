@@ -46,6 +46,9 @@ def open_office(data: Path) -> BoxOffice:
 
 async def test_a_v010_data_directory_opens_with_every_booking(old_data, catalog):
     assert {revision(old_data / f"{s}.db") for s in SERVICES} == {None}
+    with sqlite3.connect(old_data / "cinema.db") as conn:
+        before_tickets = conn.execute("SELECT ticket_no, show_id, seat, booking_id"
+                                      " FROM cinema_tickets").fetchall()
     async with open_office(old_data) as office:
         for code, phone in COMPLETED.items():
             booking = await office.booking(code)
@@ -68,6 +71,15 @@ async def test_a_v010_data_directory_opens_with_every_booking(old_data, catalog)
         assert await office.settle(20)
     report = audit(Settings(data_dir=old_data), catalog)
     assert report.ok, report.violations
+    with sqlite3.connect(old_data / "cinema.db") as conn:  # the copied ticket table
+        tickets = conn.execute("SELECT ticket_no, show_id, seat, booking_id"
+                               " FROM cinema_tickets ORDER BY ticket_no").fetchall()
+        keys = [r[5] for r in conn.execute("PRAGMA table_info(cinema_tickets)") if r[5]]
+    taken_back = {t for t in before_tickets if t[0].startswith("G9JQ8M-")}
+    assert taken_back  # the cancelled booking had tickets; every other one is kept as it was
+    assert set(before_tickets) - taken_back <= set(tickets)
+    assert len(tickets) == len(before_tickets) - len(taken_back) + 1  # and the new sale's
+    assert keys == [1, 2]  # the key is (show_id, seat), in that order
     heads = {s: revision(old_data / f"{s}.db") for s in SERVICES}
     assert all(heads.values()), heads
     # a second start is a no-op: nothing to migrate, the same revisions
@@ -81,9 +93,11 @@ async def test_a_v010_data_directory_opens_with_every_booking(old_data, catalog)
 async def test_a_fresh_data_directory_is_at_the_code_revision(tmp_path):
     async with BoxOffice.open(Settings(data_dir=tmp_path / "new")):
         pass
-    # reservation's revision 4 is the partial index of active holds (the sweep's);
-    # information's is the timeline archive
+    # reservation: 4 the active holds' index, 5 closed shows, 6 fewer booking indexes;
+    # cinema: 4 tickets keyed by show and seat; information: 4 the timeline archive,
+    # 5 closed shows
     expected = {s: f"{s}_0003" for s in SERVICES} | {"reservation": "reservation_0006",
+                                                      "cinema": "cinema_0004",
                                                       "information": "information_0005"}
     for service in SERVICES:
         assert revision(tmp_path / "new" / f"{service}.db") == expected[service]

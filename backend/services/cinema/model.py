@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, UniqueConstraint
+from sqlalchemy import Table
 from sqlmodel import Field, SQLModel
 
 
 class TicketRow(SQLModel, table=True):
-    """A ticket for one seat of one show; a seat has at most one ticket."""
+    """A ticket for one seat of one show; a seat has at most one ticket (the key).
+
+    The ticket number (the booking's code and the seat) is not a key: nothing looks a
+    ticket up by it, and as one it wrote a page anywhere in its index for every ticket
+    issued (cinema revision 4).
+    """
 
     __tablename__ = "cinema_tickets"
-    __table_args__ = (UniqueConstraint("show_id", "seat"),)
-    ticket_no: str = Field(primary_key=True)
-    show_id: str
-    seat: str
+    show_id: str = Field(primary_key=True)
+    seat: str = Field(primary_key=True)
+    ticket_no: str
     booking_id: str = Field(index=True)
     issued_at: float
 
