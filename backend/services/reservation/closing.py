@@ -35,7 +35,7 @@ from backend.catalog import Catalog
 from backend.errors import BoxOfficeError
 from backend.messaging.journal import Tx
 from backend.messaging.messages import ShowClosed
-from backend.services.reservation.queries import MIDWAY
+from backend.services.reservation.queries import MIDWAY_IN
 from backend.sql import SQL, run
 
 #: The shows that still have holds (and so, maybe, claims).
@@ -43,8 +43,7 @@ _OPEN_SHOWS = SQL("SELECT DISTINCT show_id FROM holds")
 _ACTIVE_HOLD = SQL("SELECT 1 FROM holds WHERE show_id = :show_id AND state = 'active' LIMIT 1")
 #: A booking of the show still on its way (the status index finds the few midway ones).
 _MIDWAY_BOOKING = SQL(
-    "SELECT 1 FROM bookings WHERE status IN ("
-    + ", ".join(f"'{status}'" for status in MIDWAY) + ") AND show_id = :show_id LIMIT 1"
+    f"SELECT 1 FROM bookings WHERE status IN {MIDWAY_IN} AND show_id = :show_id LIMIT 1"
 )
 _DELETE_CLAIMS = SQL("DELETE FROM seat_claims WHERE show_id = :show_id")
 _DELETE_HOLDS = SQL("DELETE FROM holds WHERE show_id = :show_id")

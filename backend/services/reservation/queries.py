@@ -74,10 +74,8 @@ MIDWAY = tuple(sorted(
 #: the midway statuses, the status index answers it with one short seek per status: it
 #: reads the bookings in flight, not every booking ever made (``NOT IN`` the resting
 #: statuses scanned the whole index). The values are the code's constants, not input.
-MIDWAY_SAGAS = SQL(
-    "SELECT count(*) FROM bookings WHERE status IN ("
-    + ", ".join(f"'{status}'" for status in MIDWAY) + ")"
-)
+MIDWAY_IN = "(" + ", ".join(f"'{status}'" for status in MIDWAY) + ")"
+MIDWAY_SAGAS = SQL(f"SELECT count(*) FROM bookings WHERE status IN {MIDWAY_IN}")
 
 
 def hold_row(tx: Tx, hold_id: str) -> Any:
