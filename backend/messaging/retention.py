@@ -22,8 +22,8 @@ what the start-up check reads as "this database was restored from an older backu
 the same reason the newest ``KEEP_NEWEST`` rows of each outbox are never compacted (the
 start-up check looks at them, and SQLite would hand the newest row's number out again).
 
-After the journals, the same pass closes shows long over (reservation's holds and seat
-claims of a show that started before the window, ``backend/services/reservation/closing.py``).
+After the journals, the same pass closes the shows that started before the window: their
+holds, seat claims and seat-view rows go (``backend/services/reservation/closing.py``).
 
 It runs in small batches (``BATCH`` rows, one short transaction each, a pause between),
 from a background task every ``journal_retention_every_s``, never on a clerk's request.

@@ -236,6 +236,8 @@ def _archive_page(conn: Any, before: float, batch: int, after: str, now: float,
         changed.add(key)
         archived += 1
     for hold_id in ended:  # a hold's own steps, under its own key as with its bookings
+        if hold_id in changed:  # folded just now with a booking of it
+            continue
         steps = folded.setdefault(hold_id, {})
         for s in live.get(hold_id, []):
             steps[s.message_id] = ArchivedStep(*(getattr(s, f) for f in ArchivedStep._fields))
