@@ -9,10 +9,18 @@ the screen to be on top and mounted.
 
 Timeouts count pauses of the pilot (20 ms each), not seconds on the wall: on a loaded
 machine a pause takes longer, so a wait gets more time, never less.
+
+A wait returns only once the app has handled what it was sent before the match: a
+screen that shows a change and calls ``notify()`` in the same handler has its toast
+recorded (``reading.Notifications``) by the time the wait for the change returns. The
+``Notify`` message is queued on the app while the screen's widgets already show the
+change; without this, a test that reads the toast right after the wait would read it
+only when the machine happened to be fast enough.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -45,6 +53,7 @@ async def wait_for(
     for _ in range(max(1, int(timeout / STEP_S))):
         try:
             if predicate():
+                await _handled_so_far(pilot, timeout)
                 return
             missing = None
         except NoMatches as exc:
@@ -52,6 +61,21 @@ async def wait_for(
         await pilot.pause(STEP_S)
     why = f" (last: {missing})" if missing else ""
     raise AssertionError(f"timed out after {timeout} s waiting for {predicate}{why}")
+
+
+async def _handled_so_far(pilot: Pilot[object], timeout: float) -> None:
+    """Wait until the app has handled every message it was sent before this call.
+
+    The app's queue is first in, first out: a callback queued now runs after them.
+    A closing app runs no more callbacks, and then there is nothing to wait for.
+    """
+    handled = asyncio.Event()
+    if not pilot.app.call_later(handled.set):
+        return
+    for _ in range(max(1, int(timeout / STEP_S))):
+        if handled.is_set():
+            return
+        await pilot.pause(STEP_S)
 
 
 def _matches(found: str, pattern: Pattern) -> bool:

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from cinema_tui.screens.booking_detail import BookingDetailScreen
 from cinema_tui.screens.checkout import CheckoutScreen
@@ -168,6 +169,24 @@ async def test_wait_for_text_says_what_it_saw(box_office_app):
             await wait_for_text(pilot, "#ticket-code", timeout=0.1)
         found = await wait_for_text(pilot, "#now-heading", re.compile(r"Now showing"))
         assert found.startswith("행복 Cinema")
+
+
+async def test_a_toast_sent_with_a_change_is_recorded_when_the_wait_returns(box_office_app):
+    """A screen shows a change and calls ``notify()`` in one go; the ``Notify`` message
+    is still queued on the app when the widget already shows the change. The wait must
+    not return before the app has handled it, or reading the toast right after the wait
+    depends on the machine's speed (the hold-ran-out example of docs/testing.md)."""
+    app = box_office_app()
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
+        await started(pilot)
+        app.notify("the change is made")
+        app.screen.query_one("#now-hint", Static).update("changed")  # matches at once
+        await wait_for_text(pilot, "#now-hint", "changed")
+        assert "the change is made" in str(notes)
+        app.notify("and once more")
+        await wait_for(pilot, lambda: True)
+        assert notes.messages[-1] == "and once more"
 
 
 async def test_the_clock_is_the_apps(box_office_app, clock):
