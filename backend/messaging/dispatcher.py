@@ -33,6 +33,7 @@ from backend.messaging.journal import (
 from backend.messaging.owners import Judge, beat, forget, new_owner
 from backend.messaging.wakeups import Listener, Notice
 from backend.runtime.actor import Deliver
+from backend.runtime.tasks import cancel_and_wait
 from backend.sql import SQL, run
 
 if TYPE_CHECKING:
@@ -93,10 +94,8 @@ class Dispatcher:
         for listener in self.listeners:
             await listener.stop()
         self.listeners = []
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
+        tasks, self._tasks = self._tasks, []
+        await cancel_and_wait(*tasks)
         await self._flush()
         for service in self.services.values():
             if service.store.is_open:

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from backend.errors import BoxOfficeError
+from backend.runtime.tasks import cancel_and_wait
 from backend.sql import SQL, in_list, run
 
 if TYPE_CHECKING:
@@ -95,10 +96,8 @@ class JournalKeeper:
         self._task = asyncio.create_task(self._run(), name="journal-retention")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
 
     async def _run(self) -> None:
         while True:

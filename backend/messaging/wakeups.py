@@ -33,6 +33,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from backend.runtime.tasks import cancel_and_wait
 from backend.sql import SQL, run
 
 log = logging.getLogger(__name__)
@@ -109,10 +110,8 @@ class Listener:
         self._task = asyncio.create_task(self._run(), name="wakeup-listener")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        task, self._task = self._task, None
+        await cancel_and_wait(task)
 
     async def _run(self) -> None:
         import psycopg  # only box offices with a PostgreSQL database get here

@@ -28,6 +28,7 @@ from typing import Any
 
 from backend.errors import BoxOfficeError, Busy, ServiceUnavailable, StorageError
 from backend.runtime.clock import Clock, SystemClock
+from backend.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -168,9 +169,7 @@ class Actor:
             return
         self._set_state(ActorState.STOPPING)
         task, self._loop_task = self._loop_task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await cancel_and_wait(task)
         self._drain_mailbox()
         try:
             await self.on_stop()

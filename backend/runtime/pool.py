@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from backend.runtime.clock import Clock
+from backend.runtime.tasks import cancel_and_wait
 
 
 @dataclass(frozen=True)
@@ -110,10 +111,8 @@ class WorkerPool:
             self._scaler = asyncio.create_task(self._scale_forever(), name="pool-scaler")
 
     async def stop(self) -> None:
-        if self._scaler is not None:
-            self._scaler.cancel()
-            await asyncio.gather(self._scaler, return_exceptions=True)
-            self._scaler = None
+        scaler, self._scaler = self._scaler, None
+        await cancel_and_wait(scaler)
 
     async def _scale_forever(self) -> None:
         while True:

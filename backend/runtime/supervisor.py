@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from backend.runtime.actor import Actor, ActorState
+from backend.runtime.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +66,8 @@ class Supervisor:
         self._watchdog = asyncio.create_task(self._watch_liveness(), name="watchdog")
 
     async def stop_all(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            await asyncio.gather(self._watchdog, return_exceptions=True)
-            self._watchdog = None
+        watchdog, self._watchdog = self._watchdog, None
+        await cancel_and_wait(watchdog)
         for name in reversed(list(self.actors)):
             await self.stop(name)
 
@@ -105,10 +104,7 @@ class Supervisor:
 
     async def stop(self, name: str) -> None:
         """Stop one actor on purpose; it stays stopped until started."""
-        watcher = self._watchers.pop(name, None)
-        if watcher is not None:
-            watcher.cancel()
-            await asyncio.gather(watcher, return_exceptions=True)
+        await cancel_and_wait(self._watchers.pop(name, None))
         async with self._lock(name):
             self.actors[name].stopped_on_purpose = True
             await self.actors[name].stop()
@@ -119,10 +115,7 @@ class Supervisor:
         The caller switches the directory its peers look services up in (``switch``)
         between the new one becoming ready and the old one draining.
         """
-        watcher = self._watchers.pop(name, None)
-        if watcher is not None:
-            watcher.cancel()
-            await asyncio.gather(watcher, return_exceptions=True)
+        await cancel_and_wait(self._watchers.pop(name, None))
         async with self._lock(name):
             old = self.actors[name]
             try:

@@ -16,6 +16,7 @@ from backend.catalog import Catalog, Showtime, default_catalog_dir, load_catalog
 from backend.errors import InvalidInput, ServiceUnavailable
 from backend.runtime.breaker import CircuitBreaker, Transition
 from backend.runtime.clock import Clock, ManualClock, SystemClock
+from backend.runtime.tasks import cancel_and_wait
 from backend.services.payment.simulator import PaymentSimulator, SimulatorKnobs
 from backend.settings import Settings
 from backend.testing.fake_records import FakeBooking, FakeHold, FakeService, Mail, Timeline
@@ -114,10 +115,8 @@ class FakeCore:
         self._later.clear()
         for service in self.services.values():
             service.state = "stopped"
-        if self._delivery is not None:
-            self._delivery.cancel()
-            await asyncio.gather(self._delivery, return_exceptions=True)
-            self._delivery = None
+        delivery, self._delivery = self._delivery, None
+        await cancel_and_wait(delivery)
         self._touch()
 
     @property
