@@ -18,7 +18,6 @@ from typing import Any
 from backend import arguments, codes
 from backend.catalog import Showtime
 from backend.errors import (
-    HoldExpired,
     InvalidInput,
     NotCancellable,
     NotFound,
@@ -29,7 +28,7 @@ from backend.errors import (
 from backend.messaging import messages as m
 from backend.pricing import Quote, book_tickets, hold_seat_types, quote
 from backend.services.payment.simulator import DECLINE_MESSAGES
-from backend.services.reservation import saga
+from backend.services.reservation import refusals, saga
 from backend.services.reservation.extension import extended_expiry
 from backend.tender import Card, Cash, normalise_phone
 from backend.testing.fake_core import DAYS_AHEAD
@@ -131,10 +130,9 @@ class FakeSelling(FakeSagas):
         self._sweep()
         hold = self.holds.get(hold_id)
         if hold is None:
-            raise NotFound("That seat hold does not exist.", key="hold.missing")
+            raise refusals.no_such_hold()
         if hold.state == "booked":
-            raise InvalidInput("These seats were sold; cancel the booking instead.",
-                               key="hold.sold")
+            raise refusals.hold_sold()
         return hold
 
     async def release(self, hold_id: str) -> None:
@@ -143,8 +141,7 @@ class FakeSelling(FakeSagas):
         if hold.state != "active":
             return
         if hold.booking_id is not None:
-            raise InvalidInput("A payment for these seats is in progress; wait for it to "
-                               "finish.", key="payment.in_progress")
+            raise refusals.payment_under_way()
         self._end_hold(hold, "released")
         self._touch()
 
@@ -152,8 +149,7 @@ class FakeSelling(FakeSagas):
         """Give a live hold more time, by the real reservation's rule (``extension``)."""
         hold = self._unsold_hold(hold_id)
         if hold.state != "active" or hold.expires_at <= self.clock.now():
-            raise HoldExpired("The seat hold ran out and the seats were released; choose the "
-                              "seats again.")
+            raise refusals.hold_ran_out()
         taken_at = self.hold_taken_at.get(  # a hold a test put in by hand: as if just made
             hold.id, hold.expires_at - timedelta(minutes=self.settings.hold_minutes))
         expires = extended_expiry(
@@ -222,17 +218,13 @@ class FakeSelling(FakeSagas):
         self._sweep()
         hold = self.holds.get(hold_id)
         if hold is None:
-            raise NotFound("That seat hold does not exist; choose the seats again.",
-                           key="hold.missing")
+            raise refusals.no_such_hold(selling=True)
         if hold.state == "booked":
-            raise InvalidInput("These seats have already been sold on this hold.",
-                               key="hold.sold")
+            raise refusals.hold_sold(selling=True)
         if hold.state != "active" or hold.expires_at <= self.clock.now():
-            raise HoldExpired("The seat hold ran out and the seats were released; choose the "
-                              "seats again.")
+            raise refusals.hold_ran_out()
         if hold.booking_id is not None:
-            raise InvalidInput("A payment for these seats is already in progress.",
-                               key="payment.in_progress")
+            raise refusals.payment_under_way(selling=True)
         show = self.catalog.showtime(hold.show_id)
         seats = list(hold.seats)
         if seat_types is not None:  # the clerk's seat -> type: kept in dealing order

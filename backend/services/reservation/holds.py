@@ -11,13 +11,14 @@ import json
 from typing import Any
 
 from backend.catalog import Catalog
-from backend.errors import HoldExpired, InvalidInput, NotFound, SeatUnavailable
+from backend.errors import InvalidInput, SeatUnavailable
 from backend.ids import time_ordered_hex
 from backend.messaging.journal import Tx, from_epoch
 from backend.messaging.messages import HoldReleased, SeatsHeld
 from backend.messaging.requests import HoldFreed, HoldSeats, HoldTaken
 from backend.runtime.clock import Clock
 from backend.services.reservation import queries as q
+from backend.services.reservation import refusals
 from backend.services.reservation.extension import ExtendHold, extended_expiry
 
 
@@ -126,18 +127,13 @@ class SeatHolds:
         """Free a hold's seats; the reply names its show (None: nothing was left to free)."""
         hold = q.hold_row(tx, hold_id)
         if hold is None:
-            raise NotFound("That seat hold does not exist.", key="hold.missing")
+            raise refusals.no_such_hold()
         if hold.state == "booked":
-            raise InvalidInput(
-                "These seats were sold; cancel the booking instead.", key="hold.sold"
-            )
+            raise refusals.hold_sold()
         if hold.state != "active":
             return HoldFreed(hold_id, None)  # released or expired already: nothing to do
         if hold.booking_id is not None:
-            raise InvalidInput(
-                "A payment for these seats is in progress; wait for it to finish.",
-                key="payment.in_progress",
-            )
+            raise refusals.payment_under_way()
         self.end(tx, hold, "released")
         return HoldFreed(hold_id, hold.show_id)
 
@@ -149,15 +145,11 @@ class SeatHolds:
         what the limit counts from."""
         hold = q.hold_row(tx, request.hold_id)
         if hold is None:
-            raise NotFound("That seat hold does not exist.", key="hold.missing")
+            raise refusals.no_such_hold()
         if hold.state == "booked":
-            raise InvalidInput(
-                "These seats were sold; cancel the booking instead.", key="hold.sold"
-            )
+            raise refusals.hold_sold()
         if hold.state != "active" or hold.expires_at <= tx.now_epoch:
-            raise HoldExpired(
-                "The seat hold ran out and the seats were released; choose the seats again."
-            )
+            raise refusals.hold_ran_out()
         expires = extended_expiry(
             hold.created_at, hold.expires_at, request.step_s, request.longest_s
         )

@@ -24,7 +24,6 @@ from backend.catalog import Catalog
 from backend.codes import new_booking_code
 from backend.errors import (
     Busy,
-    HoldExpired,
     InvalidInput,
     NotCancellable,
     NotFound,
@@ -53,9 +52,10 @@ from backend.pricing import hold_seat_types, quote
 from backend.runtime.actor import Actor
 from backend.runtime.breaker import BreakerSnapshot, CircuitBreaker
 from backend.runtime.clock import Clock
+from backend.runtime.tasks import cancel_and_wait
 from backend.services.base import Postman, Service
 from backend.services.payment.simulator import DECLINE_MESSAGES
-from backend.services.reservation import closing, saga
+from backend.services.reservation import closing, refusals, saga
 from backend.services.reservation import queries as q
 from backend.services.reservation.extension import ExtendHold
 from backend.services.reservation.holds import SeatHolds
@@ -120,10 +120,8 @@ class ReservationService(PaymentOutcomes, SagaSteps, Service):
         self._sweeper = asyncio.create_task(self._sweep_forever(), name="reservation-sweeper")
 
     async def on_stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            await asyncio.gather(self._sweeper, return_exceptions=True)
-            self._sweeper = None
+        sweeper, self._sweeper = self._sweeper, None
+        await cancel_and_wait(sweeper)
         await super().on_stop()
 
     async def _sweep_forever(self) -> None:
@@ -261,21 +259,13 @@ class ReservationService(PaymentOutcomes, SagaSteps, Service):
     def _start_booking(self, tx: Tx, request: BookSeats) -> dict[str, Any]:
         hold = q.hold_row(tx, request.hold_id)
         if hold is None:
-            raise NotFound(
-                "That seat hold does not exist; choose the seats again.", key="hold.missing"
-            )
+            raise refusals.no_such_hold(selling=True)
         if hold.state == "booked":
-            raise InvalidInput(
-                "These seats have already been sold on this hold.", key="hold.sold"
-            )
+            raise refusals.hold_sold(selling=True)
         if hold.state != "active" or hold.expires_at <= tx.now_epoch:
-            raise HoldExpired(
-                "The seat hold ran out and the seats were released; choose the seats again."
-            )
+            raise refusals.hold_ran_out()
         if hold.booking_id is not None:
-            raise InvalidInput(
-                "A payment for these seats is already in progress.", key="payment.in_progress"
-            )
+            raise refusals.payment_under_way(selling=True)
         seats = json.loads(hold.seats)
         show = self.catalog.showtime(hold.show_id)
         tickets = dict(request.tickets)
@@ -306,7 +296,7 @@ class ReservationService(PaymentOutcomes, SagaSteps, Service):
             },
         )
         if tx.run(q.ATTACH_BOOKING, {"id": hold.id, "booking_id": booking_id}).rowcount != 1:
-            raise InvalidInput("A payment for these seats is already in progress.")
+            raise refusals.payment_under_way(selling=True)  # another sale attached first
         tx.run(q.CLAIMS_TO_BOOKING, {"id": hold.id, "booking_id": booking_id})
         tx.emit(
             BookingRequested(
