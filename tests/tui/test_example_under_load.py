@@ -7,6 +7,10 @@ for every text it reads, so it must pass every time. Each run gets a fresh data
 directory and clock, built by the kit's ``app_factory`` (what ``box_office_app`` gives).
 Two runs go at once on the test's event loop (each app in its own task), which starves
 each of them a little more and halves the wall time.
+
+Marked ``stress``: the default run leaves it out, since its busy loops would take the
+CPU from every test running beside it for minutes; .ci/run runs it alone afterwards
+(``uv run pytest -m stress -n 0``), where the only load is the one it makes itself.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ def busy_cpu() -> Iterator[list[subprocess.Popen[bytes]]]:
             loop.wait()
 
 
+@pytest.mark.stress
 @pytest.mark.timeout(900)
 async def test_the_documented_example_never_fails_under_load(
     tmp_path: Path, busy_cpu: list[subprocess.Popen[bytes]]
