@@ -31,6 +31,7 @@ from backend.api import Booking, BoxOfficeAPI, BoxOfficeError, Clock, Settings
 from cinema_tui import i18n, wide_text
 from cinema_tui.errors import human_message
 from cinema_tui.format import won
+from cinema_tui.key_words import KeyWords
 from cinema_tui.messages import BackendReady, LanguageChanged
 from cinema_tui.session_limits import SessionLimits
 
@@ -81,6 +82,10 @@ class BoxOfficeApp(App[int]):
             settings = settings.model_copy(update={"sqlite_inline": False})
         self.settings = settings
         self.lang = settings.language
+        #: The keys as sentences name them (``{keys[find]}``), after the applied keymap;
+        #: also for texts made without the app at hand (``errors.human_message``).
+        self.key_words = KeyWords(self)
+        i18n.use_key_words(self.key_words)
         #: a throw-away demo cinema: every heading carries a DEMO mark
         self.demo = demo
         self.office: BoxOfficeAPI = office or BoxOffice(settings, clock=clock)
@@ -101,6 +106,7 @@ class BoxOfficeApp(App[int]):
         screen's heading says it is not the real box office)."""
         if key == "app.title" and self.demo:
             key = "app.title_demo"
+        fmt.setdefault("keys", self.key_words)  # {keys[find]}: the key the keymap gives
         return i18n.t(key, self.lang, **fmt)
 
     def won(self, amount: int | None) -> str:

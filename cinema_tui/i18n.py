@@ -9,6 +9,9 @@ milliseconds), and kept. Both files have the same keys with the same ``{placehol
 none is left unused. A key that is missing anyway shows itself (``[key]``) rather than
 crashing, so a forgotten string is visible on screen but never takes the app down.
 
+Keys: a text names a movable key by its binding id, ``{keys[find]}``, and gets the key
+the settings' ``[keymap]`` gave it (``cinema_tui.key_words``; docs/keymap.md).
+
 Korean particles: a particle's form depends on the sound the word before it ends with
 (예매 K7M2QX를, 좌석 E5은). A Korean text writes both forms in brackets right after the
 word, consonant form first or not: ``"예매 {code}[을/를] 찾았습니다."``. ``t`` picks the
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 LANGUAGES = ("ko", "en")
@@ -63,11 +67,37 @@ def catalogue(lang: str) -> dict[str, str]:
     return strings
 
 
+#: What fills ``{keys[<binding id>]}`` when a caller gives no ``keys``: the running app's
+#: keys (``use_key_words``), or else the default keys (``key_words.KeyWords``).
+_key_words: Mapping[str, str] | None = None
+
+
+def use_key_words(words: Mapping[str, str] | None) -> None:
+    """Name the keys of the running box office in every text from now on (the app calls
+    this once; texts made without an app, such as ``errors.human_message``, use it)."""
+    global _key_words
+    _key_words = words
+
+
+def key_words() -> Mapping[str, str]:
+    """The mapping that fills ``{keys[...]}`` (see ``cinema_tui.key_words``)."""
+    if _key_words is None:
+        from cinema_tui.key_words import KeyWords
+
+        return KeyWords()
+    return _key_words
+
+
 def t(key: str, lang: str, /, **fmt: object) -> str:
-    """The text of ``key`` in ``lang`` ('ko' or 'en'), formatted with ``fmt``."""
+    """The text of ``key`` in ``lang`` ('ko' or 'en'), formatted with ``fmt``.
+
+    A text may name a key by its binding id, ``{keys[find]}``, so it names the key the
+    keymap gives (``cinema_tui.key_words``); a caller's own ``keys=`` comes first."""
     text = catalogue(lang).get(key)
     if text is None:
         return f"[{key}]"
+    if "{keys[" in text and "keys" not in fmt:
+        fmt["keys"] = key_words()
     try:
         text = text.format(**fmt) if fmt else text
     except (KeyError, IndexError, ValueError):
@@ -98,6 +128,13 @@ _DIGIT_FINAL = {"0": 21, "1": 8, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": 8
 #: The final consonant of each Latin letter's Korean name: 엘, 엠, 엔, 알; the rest
 #: (에이, 비, 씨, 디, ...) end in a vowel.
 _LETTER_FINAL = {"L": 8, "M": 16, "N": 4, "R": 8}
+#: Keys as the hints name them (``cinema_tui.key_words``), read aloud: 탭, 홈, 페이지 업,
+#: 페이지 다운 end in a consonant; 엔터, 이에스씨, 스페이스, 엔드, 델 as they sound.
+_KEY_FINAL = {"Tab": 17, "Home": 16, "PgUp": 17, "PgDn": 4, "Enter": 0, "Esc": 0,
+              "Space": 0, "End": 0, "Del": 8, "Ins": 0, "Backspace": 0}
+_KEY_WORD = re.compile(r"(?<![A-Za-z])(" + "|".join(_KEY_FINAL) + r")$")
+#: Arrow keys are read 화살표: a vowel.
+_ARROWS = "←→↑↓"
 _RIEUL = 8  # ㄹ: takes 로, not 으로
 _NIEUN = 4  # ㄴ, the end of 원
 #: What is not read aloud at the end of a word: closing quotes and brackets, stops.
@@ -115,6 +152,10 @@ def final_consonant(word: str) -> int | None:
     if _WON.search(word):
         return _NIEUN  # ₩14,000: 만 사천 원
     last = word[-1]
+    if key := _KEY_WORD.search(word):
+        return _KEY_FINAL[key.group(1)]
+    if last in _ARROWS:
+        return 0
     if "가" <= last <= "힣":
         return (ord(last) - ord("가")) % 28
     if last in _DIGIT_FINAL:

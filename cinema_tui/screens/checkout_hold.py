@@ -44,12 +44,6 @@ if TYPE_CHECKING:
 WARN_S = 60
 
 
-def key_label(key: str) -> str:
-    """A bound key as a clerk reads it in a sentence: ``ctrl+e`` → ``Ctrl+E``."""
-    return "+".join(part.upper() if len(part) == 1 or part[1:].isdigit() else part.capitalize()
-                    for part in key.split("+"))
-
-
 class HoldKeeping(AppText):
     """Mixed into ``SaleScreen``: the hold's countdown, more time, holding again."""
 
@@ -179,4 +173,4 @@ class HoldKeeping(AppText):
             below.adopt_hold(self.hold)
 
 
-__all__ = ["WARN_S", "HoldKeeping", "key_label"]
+__all__ = ["WARN_S", "HoldKeeping"]

@@ -40,9 +40,10 @@ from backend.api import (
 )
 from cinema_tui import sale_messages as sale
 from cinema_tui.errors import human_message
+from cinema_tui.key_words import key_for
 from cinema_tui.sale_flow import Exit, SaleFlow, SaleState
 from cinema_tui.sale_rules import TYPE_ORDER, field_of, ordered_types
-from cinema_tui.screens.checkout_hold import HoldKeeping, key_label
+from cinema_tui.screens.checkout_hold import HoldKeeping
 from cinema_tui.screens.checkout_leaving import SaleLeaving
 from cinema_tui.widgets.checkout_header import CheckoutHeader
 from cinema_tui.widgets.checkout_summary import OrderSummary
@@ -106,10 +107,7 @@ class SaleScreen(SaleLeaving, HoldKeeping, Screen[str | None]):
     def key_for(self, binding_id: str, default: str) -> str:
         """The key bound to ``binding_id`` now (a keymap may have moved it), as a clerk
         reads it in a sentence ("Ctrl+E"); ``default`` if it is not bound here."""
-        for key, active in self.active_bindings.items():
-            if active.binding.id == binding_id:
-                return key_label(key)
-        return default
+        return key_for(self.app, binding_id, place=type(self).__name__) or default
 
     # --- leaving ---------------------------------------------------------------------------
 
