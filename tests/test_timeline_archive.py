@@ -217,6 +217,7 @@ async def test_an_upgraded_data_directory_archives_its_old_bookings(tmp_path: Pa
         assert await _stories(office, list(COMPLETED)) == before
         for code, phone in COMPLETED.items():
             assert [b.code for b in await office.history(phone=phone)] == [code]
+        assert await office.settle(20)  # closing its old shows sent ShowClosed: let it land
     assert revision(data / "information.db") == "information_0005"
     report = audit(settings, catalog)
     assert report.ok, report.violations
