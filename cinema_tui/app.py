@@ -235,7 +235,15 @@ class BoxOfficeApp(App[int]):
     # --- actions ------------------------------------------------------------------------------
 
     def _backend_up(self) -> bool:
-        return self.backend_ready.is_set()
+        """Whether the screens that need the backend can open yet. A key pressed before
+        (the programme is drawn from the catalog while the services start) is answered
+        with the same sentence as Enter on a show, so it is never silently dropped. A box
+        office that could not start shows why on its own screen: nothing to add."""
+        if self.backend_ready.is_set():
+            return True
+        if not self.startup_error:
+            self.notify(self.t("now.starting"), timeout=3)
+        return False
 
     async def action_home(self) -> None:
         """Back to the programme, leaving whatever flow was open."""

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from textual.widgets import DataTable, Tabs
 
+from backend import Settings
+from backend.testing import FakeOffice
+from cinema_tui.app import create_app
+from cinema_tui.screens.history import HistoryScreen
 from cinema_tui.screens.now_showing import NowShowingScreen
+from cinema_tui.testing import Notifications
 from tests.tui.conftest import started, wait_for
 
 
@@ -155,6 +162,38 @@ async def test_programme_shows_before_the_services_are_up(make_app):
         assert isinstance(screen, NowShowingScreen)  # drawn from the catalog at once
         await started(pilot)
         assert all(s.counts_known for s in screen.shows)
+
+
+class SlowToOpen(FakeOffice):
+    """A backend whose services start only when the test says so."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.may_open = asyncio.Event()
+
+    async def start(self) -> None:
+        await self.may_open.wait()
+        await super().start()
+
+
+async def test_a_key_pressed_while_the_box_office_opens_is_answered_not_dropped(
+        tmp_path, clock):
+    settings = Settings(data_dir=tmp_path / "data", language="en")
+    office = SlowToOpen(settings, clock=clock)
+    app = create_app(settings, clock=clock, office=office)
+    notes = Notifications()
+    async with app.run_test(size=(80, 24), message_hook=notes) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, NowShowingScreen))
+        for key in ("f3", "f4", "f5"):
+            await pilot.press(key)
+            assert isinstance(app.screen, NowShowingScreen)
+        await wait_for(pilot, lambda: len(notes.messages) == 3)
+        assert set(notes.messages) == {"The box office is opening; one moment."}
+        office.may_open.set()
+        await started(pilot)
+        await pilot.press("f4")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        assert len(notes.messages) == 3
 
 
 # --- the cursor, the columns and the language switch (#12 items 6, 7, 9) -------------------
