@@ -11,13 +11,16 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
 from backend import maintenance
 from backend.api import SERVICE_NAMES, BoxOfficeError, Settings
+
+if TYPE_CHECKING:
+    from backend.maintenance import AuditReport
 
 T = TypeVar("T")
 #: How long work runs before a progress bar appears.
@@ -103,11 +106,38 @@ def check(settings: Settings, console: Console) -> int:
     if report.ok:
         console.print("[bold green]✓[/] No problem found.")
         return 0
+    if report.sound:
+        return _work_on_its_way(report, console)
+    waiting = set(report.unfinished)
     for violation in report.violations:
-        console.print(f"[bold red]✗[/] {violation}")
+        if violation not in waiting:
+            console.print(f"[bold red]✗[/] {violation}")
+    if waiting:
+        console.print(f"  (and {report.found['unfinished']:,} findings of work still on its "
+                      "way, which the box office finishes when it runs)")
+    if report.counts["dead letters"]:
+        console.print("Messages were given up on (dead letters): the sales behind them stand "
+                      "still. Fix the cause, then retry them on the Ops screen (F5); restoring "
+                      "a backup would lose those sales.")
     console.print("Something is wrong (see above). If the box office was running, let it "
                   "settle and check again; otherwise restore a backup (cinema-tui restore).")
     return 1
+
+
+def _work_on_its_way(report: AuditReport, console: Console) -> int:
+    """Nothing is damaged; some sales were left midway (the box office was stopped while
+    they waited, say for the cinema). Told apart from damage, because the advice for
+    damage (restore a backup) would throw those very sales away."""
+    for line in report.unfinished:
+        console.print(f"[bold yellow]…[/] {line}")
+    more = report.found["unfinished"] - len(report.unfinished)
+    if more > 0:
+        console.print(f"[bold yellow]…[/] and {more:,} more")
+    console.print("[bold green]✓[/] Nothing is damaged. Some work is still on its way: the "
+                  "box office finishes it when it runs (start it, let it settle, and check "
+                  "again to see the books square). Nothing is lost; do not restore a backup "
+                  "for this.")
+    return 0
 
 
 def backup(settings: Settings, destination: Path, console: Console) -> int:
