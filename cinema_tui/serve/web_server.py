@@ -46,6 +46,7 @@ from aiohttp import WSCloseCode, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
+from cinema_tui.demo_dirs import sweep_abandoned_demo_dirs
 from cinema_tui.serve.log_text import OneLineFormatter, log_safe
 from cinema_tui.serve.web_guard import WebGuard, peer
 
@@ -160,6 +161,8 @@ class GuardedServer(Server):
             _session_peer.reset(who)
             self._sessions.discard(task)
             self.guard.session_ended()
+            if self.mode == "demo":  # an app killed under its tab could not remove its own
+                await asyncio.to_thread(sweep_abandoned_demo_dirs)
             log.info("session end %s mode=%s duration=%.1fs", peer(request), self.mode,
                      time.monotonic() - started)
 

@@ -333,6 +333,24 @@ def test_a_crashed_app_gives_its_slot_back_at_once_and_ends_only_its_session(web
     assert "Traceback" not in log and "reason=full" in log  # stopping the dead app is quiet
 
 
+def test_a_demo_app_killed_under_its_tab_leaves_no_demo_cinema_behind(web_servers):
+    """A demo app removes its throw-away cinema when it quits; one that is killed cannot,
+    so the server sweeps it away when that session ends (not only at the next start)."""
+    server = web_servers.start(demo=True, web_max_sessions=1)
+
+    async def tab() -> None:
+        async with Session(server, None) as ws:
+            await read_until(ws, NOW_SHOWING)
+            assert len(demo_dirs(server)) == 1
+            (app,) = server.apps()
+            os.kill(app, signal.SIGKILL)
+            ended = await closing_frame(ws)
+            assert ended.type == aiohttp.WSMsgType.CLOSE
+
+    run(tab())
+    wait_until(lambda: demo_dirs(server) == [], what="the dead app's demo cinema to go")
+
+
 #: The "app" waits for the test's go (textual-serve's reading tasks must have started:
 #: output that ends before they do makes ``AppService.run`` end cancelled).
 WAIT_FOR_GO = 'while [ ! -e "$GO" ]; do sleep 0.05; done; '
